@@ -172,6 +172,28 @@ export const PairwiseMessage: MessageFns<PairwiseMessage> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<PairwiseMessage>): PairwiseMessage {
+    return PairwiseMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PairwiseMessage>): PairwiseMessage {
+    const message = createBasePairwiseMessage();
+    switch (object.kind?.$case) {
+      case "prekey": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "prekey", value: PreKeyMessage.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "ratchet": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "ratchet", value: RatchetMessage.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
 };
 
 function createBasePreKeyMessage(): PreKeyMessage {
@@ -328,6 +350,26 @@ export const PreKeyMessage: MessageFns<PreKeyMessage> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<PreKeyMessage>): PreKeyMessage {
+    return PreKeyMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PreKeyMessage>): PreKeyMessage {
+    const message = createBasePreKeyMessage();
+    message.version = object.version ?? 0;
+    message.senderAccountId = object.senderAccountId ?? new Uint8Array(0);
+    message.senderDeviceId = object.senderDeviceId ?? 0;
+    message.senderIdentityKey = object.senderIdentityKey ?? new Uint8Array(0);
+    message.signedPrekeyId = object.signedPrekeyId ?? 0;
+    message.kemPrekeyId = object.kemPrekeyId ?? 0;
+    message.oneTimePrekeyId = object.oneTimePrekeyId ?? undefined;
+    message.baseKey = object.baseKey ?? new Uint8Array(0);
+    message.kemCiphertext = object.kemCiphertext ?? new Uint8Array(0);
+    message.message = (object.message !== undefined && object.message !== null)
+      ? RatchetMessage.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseRatchetMessage(): RatchetMessage {
@@ -417,6 +459,19 @@ export const RatchetMessage: MessageFns<RatchetMessage> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<RatchetMessage>): RatchetMessage {
+    return RatchetMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RatchetMessage>): RatchetMessage {
+    const message = createBaseRatchetMessage();
+    message.version = object.version ?? 0;
+    message.ratchetKey = object.ratchetKey ?? new Uint8Array(0);
+    message.counter = object.counter ?? 0;
+    message.previousCounter = object.previousCounter ?? 0;
+    message.ciphertext = object.ciphertext ?? new Uint8Array(0);
+    return message;
   },
 };
 
@@ -513,6 +568,19 @@ export const SenderKeyMessage: MessageFns<SenderKeyMessage> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<SenderKeyMessage>): SenderKeyMessage {
+    return SenderKeyMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SenderKeyMessage>): SenderKeyMessage {
+    const message = createBaseSenderKeyMessage();
+    message.version = object.version ?? 0;
+    message.distributionId = object.distributionId ?? new Uint8Array(0);
+    message.iteration = object.iteration ?? 0;
+    message.ciphertext = object.ciphertext ?? new Uint8Array(0);
+    message.signature = object.signature ?? new Uint8Array(0);
+    return message;
   },
 };
 
@@ -622,9 +690,34 @@ export const SenderKeyDistribution: MessageFns<SenderKeyDistribution> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<SenderKeyDistribution>): SenderKeyDistribution {
+    return SenderKeyDistribution.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SenderKeyDistribution>): SenderKeyDistribution {
+    const message = createBaseSenderKeyDistribution();
+    message.version = object.version ?? 0;
+    message.conversationId = object.conversationId ?? new Uint8Array(0);
+    message.distributionId = object.distributionId ?? new Uint8Array(0);
+    message.iteration = object.iteration ?? 0;
+    message.chainKey = object.chainKey ?? new Uint8Array(0);
+    message.signingKey = object.signingKey ?? new Uint8Array(0);
+    return message;
+  },
 };
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
+  create(base?: DeepPartial<T>): T;
+  fromPartial(object: DeepPartial<T>): T;
 }

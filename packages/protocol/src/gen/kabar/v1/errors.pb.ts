@@ -91,7 +91,7 @@ export enum ErrorCode {
   CHALLENGE_INVALID = 204,
   /** DEVICE_DISPLACED - Another connection authenticated as the same device; this one is closed. */
   DEVICE_DISPLACED = 205,
-  /** RATE_LIMITED - Too many requests in the rate window; retry after Error.retry_after_ms. */
+  /** RATE_LIMITED - Too many requests in the rate window; retry after ProtocolError.retry_after_ms. */
   RATE_LIMITED = 206,
   /** TOO_MANY_IN_FLIGHT - More requests are in flight on this connection than the limit allows. */
   TOO_MANY_IN_FLIGHT = 207,
@@ -99,7 +99,7 @@ export enum ErrorCode {
   REQUEST_ID_REUSED = 208,
   /**
    * UNAVAILABLE - The server is shutting down or overloaded; retry after
-   * Error.retry_after_ms on another connection.
+   * ProtocolError.retry_after_ms on another connection.
    */
   UNAVAILABLE = 209,
   /** INTERNAL - An unexpected server fault. Nothing was stored. */
@@ -142,7 +142,7 @@ export enum ErrorCode {
   SEQUENCE_INVALID = 402,
   /**
    * RECIPIENTS_MISMATCH - The device ciphertexts do not match the recipient's current devices;
-   * Error.recipients_mismatch lists the missing and extra devices.
+   * ProtocolError.recipients_mismatch lists the missing and extra devices.
    */
   RECIPIENTS_MISMATCH = 403,
   /** MESSAGE_TOO_LARGE - A message body is larger than the maximum message size. */
@@ -218,10 +218,10 @@ export enum ErrorCode {
 }
 
 /**
- * Error is the body of a failed response and of a fatal push before the
+ * ProtocolError is the body of a failed response and of a fatal push before the
  * server closes the connection.
  */
-export interface Error {
+export interface ProtocolError {
   /** What went wrong. Receivers act on the code, never on the message text. */
   code: ErrorCode;
   /**
@@ -253,12 +253,12 @@ export interface RecipientsMismatch {
   deviceListVersion: bigint;
 }
 
-function createBaseError(): Error {
+function createBaseProtocolError(): ProtocolError {
   return { code: 0, message: "", retryAfterMs: 0, rule: "", recipientsMismatch: undefined };
 }
 
-export const Error: MessageFns<Error> = {
-  encode(message: Error, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ProtocolError: MessageFns<ProtocolError> = {
+  encode(message: ProtocolError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.code !== 0) {
       writer.uint32(8).int32(message.code);
     }
@@ -277,7 +277,7 @@ export const Error: MessageFns<Error> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): Error {
+  decode(input: BinaryReader | Uint8Array, length?: number): ProtocolError {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -286,7 +286,7 @@ export const Error: MessageFns<Error> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseError();
+      const message = createBaseProtocolError();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -340,6 +340,21 @@ export const Error: MessageFns<Error> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<ProtocolError>): ProtocolError {
+    return ProtocolError.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProtocolError>): ProtocolError {
+    const message = createBaseProtocolError();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.retryAfterMs = object.retryAfterMs ?? 0;
+    message.rule = object.rule ?? "";
+    message.recipientsMismatch = (object.recipientsMismatch !== undefined && object.recipientsMismatch !== null)
+      ? RecipientsMismatch.fromPartial(object.recipientsMismatch)
+      : undefined;
+    return message;
   },
 };
 
@@ -440,9 +455,33 @@ export const RecipientsMismatch: MessageFns<RecipientsMismatch> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<RecipientsMismatch>): RecipientsMismatch {
+    return RecipientsMismatch.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecipientsMismatch>): RecipientsMismatch {
+    const message = createBaseRecipientsMismatch();
+    message.missingDeviceIds = object.missingDeviceIds?.map((e) => e) || [];
+    message.extraDeviceIds = object.extraDeviceIds?.map((e) => e) || [];
+    message.deviceListVersion = (object.deviceListVersion !== undefined && object.deviceListVersion !== null)
+      ? BigInt(object.deviceListVersion)
+      : 0n;
+    return message;
+  },
 };
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
+  create(base?: DeepPartial<T>): T;
+  fromPartial(object: DeepPartial<T>): T;
 }

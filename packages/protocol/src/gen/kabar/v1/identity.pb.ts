@@ -384,6 +384,22 @@ export const DeviceCertificateBody: MessageFns<DeviceCertificateBody> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<DeviceCertificateBody>): DeviceCertificateBody {
+    return DeviceCertificateBody.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeviceCertificateBody>): DeviceCertificateBody {
+    const message = createBaseDeviceCertificateBody();
+    message.accountId = object.accountId ?? new Uint8Array(0);
+    message.accountIdentityKey = object.accountIdentityKey ?? new Uint8Array(0);
+    message.deviceId = object.deviceId ?? 0;
+    message.deviceSigningKey = object.deviceSigningKey ?? new Uint8Array(0);
+    message.deviceIdentityKey = object.deviceIdentityKey ?? new Uint8Array(0);
+    message.issuedAtMs = (object.issuedAtMs !== undefined && object.issuedAtMs !== null)
+      ? BigInt(object.issuedAtMs)
+      : 0n;
+    return message;
+  },
 };
 
 function createBaseDeviceCertificate(): DeviceCertificate {
@@ -440,6 +456,16 @@ export const DeviceCertificate: MessageFns<DeviceCertificate> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<DeviceCertificate>): DeviceCertificate {
+    return DeviceCertificate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeviceCertificate>): DeviceCertificate {
+    const message = createBaseDeviceCertificate();
+    message.body = object.body ?? new Uint8Array(0);
+    message.signature = object.signature ?? new Uint8Array(0);
+    return message;
   },
 };
 
@@ -526,6 +552,20 @@ export const DeviceListBody: MessageFns<DeviceListBody> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<DeviceListBody>): DeviceListBody {
+    return DeviceListBody.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeviceListBody>): DeviceListBody {
+    const message = createBaseDeviceListBody();
+    message.accountId = object.accountId ?? new Uint8Array(0);
+    message.version = (object.version !== undefined && object.version !== null) ? BigInt(object.version) : 0n;
+    message.devices = object.devices?.map((e) => DeviceCertificate.fromPartial(e)) || [];
+    message.issuedAtMs = (object.issuedAtMs !== undefined && object.issuedAtMs !== null)
+      ? BigInt(object.issuedAtMs)
+      : 0n;
+    return message;
+  },
 };
 
 function createBaseSignedDeviceList(): SignedDeviceList {
@@ -582,6 +622,16 @@ export const SignedDeviceList: MessageFns<SignedDeviceList> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<SignedDeviceList>): SignedDeviceList {
+    return SignedDeviceList.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignedDeviceList>): SignedDeviceList {
+    const message = createBaseSignedDeviceList();
+    message.body = object.body ?? new Uint8Array(0);
+    message.signature = object.signature ?? new Uint8Array(0);
+    return message;
   },
 };
 
@@ -650,6 +700,17 @@ export const SignedPreKey: MessageFns<SignedPreKey> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<SignedPreKey>): SignedPreKey {
+    return SignedPreKey.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignedPreKey>): SignedPreKey {
+    const message = createBaseSignedPreKey();
+    message.id = object.id ?? 0;
+    message.publicKey = object.publicKey ?? new Uint8Array(0);
+    message.signature = object.signature ?? new Uint8Array(0);
+    return message;
   },
 };
 
@@ -730,6 +791,18 @@ export const KemPreKey: MessageFns<KemPreKey> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<KemPreKey>): KemPreKey {
+    return KemPreKey.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KemPreKey>): KemPreKey {
+    const message = createBaseKemPreKey();
+    message.id = object.id ?? 0;
+    message.publicKey = object.publicKey ?? new Uint8Array(0);
+    message.signature = object.signature ?? new Uint8Array(0);
+    message.lastResort = object.lastResort ?? false;
+    return message;
+  },
 };
 
 function createBaseOneTimePreKey(): OneTimePreKey {
@@ -786,6 +859,16 @@ export const OneTimePreKey: MessageFns<OneTimePreKey> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<OneTimePreKey>): OneTimePreKey {
+    return OneTimePreKey.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OneTimePreKey>): OneTimePreKey {
+    const message = createBaseOneTimePreKey();
+    message.id = object.id ?? 0;
+    message.publicKey = object.publicKey ?? new Uint8Array(0);
+    return message;
   },
 };
 
@@ -865,6 +948,26 @@ export const PreKeyBundle: MessageFns<PreKeyBundle> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<PreKeyBundle>): PreKeyBundle {
+    return PreKeyBundle.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PreKeyBundle>): PreKeyBundle {
+    const message = createBasePreKeyBundle();
+    message.certificate = (object.certificate !== undefined && object.certificate !== null)
+      ? DeviceCertificate.fromPartial(object.certificate)
+      : undefined;
+    message.signedPrekey = (object.signedPrekey !== undefined && object.signedPrekey !== null)
+      ? SignedPreKey.fromPartial(object.signedPrekey)
+      : undefined;
+    message.kemPrekey = (object.kemPrekey !== undefined && object.kemPrekey !== null)
+      ? KemPreKey.fromPartial(object.kemPrekey)
+      : undefined;
+    message.oneTimePrekey = (object.oneTimePrekey !== undefined && object.oneTimePrekey !== null)
+      ? OneTimePreKey.fromPartial(object.oneTimePrekey)
+      : undefined;
+    return message;
   },
 };
 
@@ -950,6 +1053,18 @@ export const LinkingPayload: MessageFns<LinkingPayload> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<LinkingPayload>): LinkingPayload {
+    return LinkingPayload.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinkingPayload>): LinkingPayload {
+    const message = createBaseLinkingPayload();
+    message.deviceSigningKey = object.deviceSigningKey ?? new Uint8Array(0);
+    message.deviceIdentityKey = object.deviceIdentityKey ?? new Uint8Array(0);
+    message.nonce = object.nonce ?? new Uint8Array(0);
+    message.signature = object.signature ?? new Uint8Array(0);
+    return message;
+  },
 };
 
 function createBaseRegisterAccountRequest(): RegisterAccountRequest {
@@ -1007,6 +1122,18 @@ export const RegisterAccountRequest: MessageFns<RegisterAccountRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<RegisterAccountRequest>): RegisterAccountRequest {
+    return RegisterAccountRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegisterAccountRequest>): RegisterAccountRequest {
+    const message = createBaseRegisterAccountRequest();
+    message.identityKey = object.identityKey ?? new Uint8Array(0);
+    message.deviceList = (object.deviceList !== undefined && object.deviceList !== null)
+      ? SignedDeviceList.fromPartial(object.deviceList)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseRegisterAccountResponse(): RegisterAccountResponse {
@@ -1053,6 +1180,15 @@ export const RegisterAccountResponse: MessageFns<RegisterAccountResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<RegisterAccountResponse>): RegisterAccountResponse {
+    return RegisterAccountResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegisterAccountResponse>): RegisterAccountResponse {
+    const message = createBaseRegisterAccountResponse();
+    message.accountId = object.accountId ?? new Uint8Array(0);
+    return message;
+  },
 };
 
 function createBasePublishDeviceListRequest(): PublishDeviceListRequest {
@@ -1098,6 +1234,17 @@ export const PublishDeviceListRequest: MessageFns<PublishDeviceListRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<PublishDeviceListRequest>): PublishDeviceListRequest {
+    return PublishDeviceListRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PublishDeviceListRequest>): PublishDeviceListRequest {
+    const message = createBasePublishDeviceListRequest();
+    message.deviceList = (object.deviceList !== undefined && object.deviceList !== null)
+      ? SignedDeviceList.fromPartial(object.deviceList)
+      : undefined;
+    return message;
   },
 };
 
@@ -1162,6 +1309,16 @@ export const PublishDeviceListResponse: MessageFns<PublishDeviceListResponse> = 
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<PublishDeviceListResponse>): PublishDeviceListResponse {
+    return PublishDeviceListResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PublishDeviceListResponse>): PublishDeviceListResponse {
+    const message = createBasePublishDeviceListResponse();
+    message.version = (object.version !== undefined && object.version !== null) ? BigInt(object.version) : 0n;
+    message.seq = (object.seq !== undefined && object.seq !== null) ? BigInt(object.seq) : 0n;
+    return message;
+  },
 };
 
 function createBaseGetDeviceListRequest(): GetDeviceListRequest {
@@ -1208,6 +1365,15 @@ export const GetDeviceListRequest: MessageFns<GetDeviceListRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<GetDeviceListRequest>): GetDeviceListRequest {
+    return GetDeviceListRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDeviceListRequest>): GetDeviceListRequest {
+    const message = createBaseGetDeviceListRequest();
+    message.accountId = object.accountId ?? new Uint8Array(0);
+    return message;
+  },
 };
 
 function createBaseGetDeviceListResponse(): GetDeviceListResponse {
@@ -1253,6 +1419,17 @@ export const GetDeviceListResponse: MessageFns<GetDeviceListResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<GetDeviceListResponse>): GetDeviceListResponse {
+    return GetDeviceListResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDeviceListResponse>): GetDeviceListResponse {
+    const message = createBaseGetDeviceListResponse();
+    message.deviceList = (object.deviceList !== undefined && object.deviceList !== null)
+      ? SignedDeviceList.fromPartial(object.deviceList)
+      : undefined;
+    return message;
   },
 };
 
@@ -1333,6 +1510,22 @@ export const UploadPreKeysRequest: MessageFns<UploadPreKeysRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<UploadPreKeysRequest>): UploadPreKeysRequest {
+    return UploadPreKeysRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UploadPreKeysRequest>): UploadPreKeysRequest {
+    const message = createBaseUploadPreKeysRequest();
+    message.signedPrekey = (object.signedPrekey !== undefined && object.signedPrekey !== null)
+      ? SignedPreKey.fromPartial(object.signedPrekey)
+      : undefined;
+    message.kemPrekeys = object.kemPrekeys?.map((e) => KemPreKey.fromPartial(e)) || [];
+    message.oneTimePrekeys = object.oneTimePrekeys?.map((e) => OneTimePreKey.fromPartial(e)) || [];
+    message.lastResortKemPrekey = (object.lastResortKemPrekey !== undefined && object.lastResortKemPrekey !== null)
+      ? KemPreKey.fromPartial(object.lastResortKemPrekey)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseUploadPreKeysResponse(): UploadPreKeysResponse {
@@ -1389,6 +1582,16 @@ export const UploadPreKeysResponse: MessageFns<UploadPreKeysResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  create(base?: DeepPartial<UploadPreKeysResponse>): UploadPreKeysResponse {
+    return UploadPreKeysResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UploadPreKeysResponse>): UploadPreKeysResponse {
+    const message = createBaseUploadPreKeysResponse();
+    message.oneTimePrekeys = object.oneTimePrekeys ?? 0;
+    message.kemPrekeys = object.kemPrekeys ?? 0;
+    return message;
   },
 };
 
@@ -1461,6 +1664,16 @@ export const ClaimPreKeysRequest: MessageFns<ClaimPreKeysRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<ClaimPreKeysRequest>): ClaimPreKeysRequest {
+    return ClaimPreKeysRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClaimPreKeysRequest>): ClaimPreKeysRequest {
+    const message = createBaseClaimPreKeysRequest();
+    message.accountId = object.accountId ?? new Uint8Array(0);
+    message.deviceIds = object.deviceIds?.map((e) => e) || [];
+    return message;
+  },
 };
 
 function createBaseClaimPreKeysResponse(): ClaimPreKeysResponse {
@@ -1507,9 +1720,29 @@ export const ClaimPreKeysResponse: MessageFns<ClaimPreKeysResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
+
+  create(base?: DeepPartial<ClaimPreKeysResponse>): ClaimPreKeysResponse {
+    return ClaimPreKeysResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClaimPreKeysResponse>): ClaimPreKeysResponse {
+    const message = createBaseClaimPreKeysResponse();
+    message.bundles = object.bundles?.map((e) => PreKeyBundle.fromPartial(e)) || [];
+    return message;
+  },
 };
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
+  create(base?: DeepPartial<T>): T;
+  fromPartial(object: DeepPartial<T>): T;
 }
