@@ -1,7 +1,7 @@
 import { readdirSync, existsSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
-// One vitest project per workspace package. Tests import sibling packages by
+// One vitest project per workspace package, plus one for the docs site. Tests import sibling packages by
 // name; the "@kabar/source" export condition points those imports at the
 // TypeScript sources, so tests never need a prior build.
 const packageDirs = [
@@ -9,7 +9,8 @@ const packageDirs = [
     .filter((entry) => entry.isDirectory())
     .map((entry) => `packages/${entry.name}`),
   "conformance",
-].filter((dir) => existsSync(`${dir}/package.json`) && existsSync(`${dir}/test`));
+  "docs",
+].filter((dir) => existsSync(`${dir}/test`));
 
 export default defineConfig({
   test: {
