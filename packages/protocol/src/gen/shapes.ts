@@ -18,6 +18,232 @@ export interface FieldShape {
 
 /** Field shapes of every message type, by fully qualified name and field number. */
 export const MESSAGE_SHAPES: Readonly<Record<string, Readonly<Record<number, FieldShape>>>> = {
+  "kabar.conformance.v1.AdapterRequest": {
+    1: { n: "id", k: "uint64", w: 0 },
+    2: { n: "describe", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDescribeRequest", o: "op" },
+    3: { n: "reset", k: "message", w: 2, m: "kabar.conformance.v1.AdapterResetRequest", o: "op" },
+    4: { n: "create_account", k: "message", w: 2, m: "kabar.conformance.v1.AdapterCreateAccountRequest", o: "op" },
+    5: { n: "link_device", k: "message", w: 2, m: "kabar.conformance.v1.AdapterLinkDeviceRequest", o: "op" },
+    6: { n: "send_text", k: "message", w: 2, m: "kabar.conformance.v1.AdapterSendTextRequest", o: "op" },
+    7: { n: "edit_text", k: "message", w: 2, m: "kabar.conformance.v1.AdapterEditTextRequest", o: "op" },
+    8: { n: "delete_message", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDeleteMessageRequest", o: "op" },
+    9: { n: "react", k: "message", w: 2, m: "kabar.conformance.v1.AdapterReactRequest", o: "op" },
+    10: { n: "mark_read", k: "message", w: 2, m: "kabar.conformance.v1.AdapterMarkReadRequest", o: "op" },
+    11: { n: "send_document", k: "message", w: 2, m: "kabar.conformance.v1.AdapterSendDocumentRequest", o: "op" },
+    12: { n: "fetch_document", k: "message", w: 2, m: "kabar.conformance.v1.AdapterFetchDocumentRequest", o: "op" },
+    13: { n: "sync_now", k: "message", w: 2, m: "kabar.conformance.v1.AdapterSyncNowRequest", o: "op" },
+    14: { n: "go_offline", k: "message", w: 2, m: "kabar.conformance.v1.AdapterGoOfflineRequest", o: "op" },
+    15: { n: "go_online", k: "message", w: 2, m: "kabar.conformance.v1.AdapterGoOnlineRequest", o: "op" },
+    16: { n: "create_conversation", k: "message", w: 2, m: "kabar.conformance.v1.AdapterCreateConversationRequest", o: "op" },
+    17: { n: "change_members", k: "message", w: 2, m: "kabar.conformance.v1.AdapterChangeMembersRequest", o: "op" },
+    18: { n: "get_visible_state", k: "message", w: 2, m: "kabar.conformance.v1.AdapterGetVisibleStateRequest", o: "op" },
+    19: { n: "get_state_digest", k: "message", w: 2, m: "kabar.conformance.v1.AdapterGetStateDigestRequest", o: "op" },
+    20: { n: "start_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterStartServerRequest", o: "op" },
+    21: { n: "restart_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterRestartServerRequest", o: "op" },
+  },
+  "kabar.conformance.v1.AdapterResponse": {
+    1: { n: "id", k: "uint64", w: 0 },
+    2: { n: "describe", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDescribeResponse", o: "result" },
+    3: { n: "reset", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDone", o: "result" },
+    4: { n: "create_account", k: "message", w: 2, m: "kabar.conformance.v1.AdapterCreateAccountResponse", o: "result" },
+    5: { n: "link_device", k: "message", w: 2, m: "kabar.conformance.v1.AdapterLinkDeviceResponse", o: "result" },
+    6: { n: "send_text", k: "message", w: 2, m: "kabar.conformance.v1.AdapterSendResponse", o: "result" },
+    7: { n: "edit_text", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDone", o: "result" },
+    8: { n: "delete_message", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDone", o: "result" },
+    9: { n: "react", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDone", o: "result" },
+    10: { n: "mark_read", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDone", o: "result" },
+    11: { n: "send_document", k: "message", w: 2, m: "kabar.conformance.v1.AdapterSendDocumentResponse", o: "result" },
+    12: { n: "fetch_document", k: "message", w: 2, m: "kabar.conformance.v1.AdapterFetchDocumentResponse", o: "result" },
+    13: { n: "sync_now", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDone", o: "result" },
+    14: { n: "go_offline", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDone", o: "result" },
+    15: { n: "go_online", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDone", o: "result" },
+    16: { n: "create_conversation", k: "message", w: 2, m: "kabar.conformance.v1.AdapterCreateConversationResponse", o: "result" },
+    17: { n: "change_members", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDone", o: "result" },
+    18: { n: "get_visible_state", k: "message", w: 2, m: "kabar.conformance.v1.AdapterVisibleState", o: "result" },
+    19: { n: "get_state_digest", k: "message", w: 2, m: "kabar.conformance.v1.AdapterStateDigest", o: "result" },
+    20: { n: "start_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterServerEndpoint", o: "result" },
+    21: { n: "restart_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterServerEndpoint", o: "result" },
+    100: { n: "error", k: "message", w: 2, m: "kabar.conformance.v1.AdapterError", o: "result" },
+  },
+  "kabar.conformance.v1.AdapterDescribeRequest": {
+    1: { n: "contract_version", k: "uint32", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterDescribeResponse": {
+    1: { n: "implementation", k: "string", w: 2 },
+    2: { n: "version", k: "string", w: 2 },
+    3: { n: "profiles", k: "enum", w: 0, r: true },
+    4: { n: "spec_version", k: "string", w: 2 },
+    5: { n: "kind", k: "enum", w: 0 },
+    6: { n: "contract_version", k: "uint32", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterResetRequest": {
+    1: { n: "server_url", k: "string", w: 2 },
+    2: { n: "seed", k: "uint64", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterDone": {
+
+  },
+  "kabar.conformance.v1.AdapterCreateAccountRequest": {
+    1: { n: "label", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterCreateAccountResponse": {
+    1: { n: "account", k: "string", w: 2 },
+    2: { n: "device", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterLinkDeviceRequest": {
+    1: { n: "account", k: "string", w: 2 },
+    2: { n: "approver_device", k: "string", w: 2 },
+    3: { n: "approve", k: "bool", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterLinkDeviceResponse": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "linking_payload", k: "bytes", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterSendTextRequest": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "conversation", k: "string", w: 2 },
+    3: { n: "text", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterSendResponse": {
+    1: { n: "message", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterEditTextRequest": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "conversation", k: "string", w: 2 },
+    3: { n: "message", k: "string", w: 2 },
+    4: { n: "text", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterDeleteMessageRequest": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "conversation", k: "string", w: 2 },
+    3: { n: "message", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterReactRequest": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "conversation", k: "string", w: 2 },
+    3: { n: "message", k: "string", w: 2 },
+    4: { n: "emoji", k: "string", w: 2 },
+    5: { n: "remove", k: "bool", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterMarkReadRequest": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "conversation", k: "string", w: 2 },
+    3: { n: "message", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterSendDocumentRequest": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "conversation", k: "string", w: 2 },
+    3: { n: "content", k: "bytes", w: 2 },
+    4: { n: "file_name", k: "string", w: 2 },
+    5: { n: "media_type", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterSendDocumentResponse": {
+    1: { n: "message", k: "string", w: 2 },
+    2: { n: "sha256", k: "bytes", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterFetchDocumentRequest": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "conversation", k: "string", w: 2 },
+    3: { n: "message", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterFetchDocumentResponse": {
+    1: { n: "content", k: "bytes", w: 2 },
+    2: { n: "sha256", k: "bytes", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterSyncNowRequest": {
+    1: { n: "device", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterGoOfflineRequest": {
+    1: { n: "device", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterGoOnlineRequest": {
+    1: { n: "device", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterCreateConversationRequest": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "kind", k: "enum", w: 0 },
+    3: { n: "members", k: "string", w: 2, r: true },
+    4: { n: "title", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterCreateConversationResponse": {
+    1: { n: "conversation", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterChangeMembersRequest": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "conversation", k: "string", w: 2 },
+    3: { n: "add", k: "string", w: 2, r: true },
+    4: { n: "remove", k: "string", w: 2, r: true },
+  },
+  "kabar.conformance.v1.AdapterGetVisibleStateRequest": {
+    1: { n: "device", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterVisibleState": {
+    1: { n: "conversations", k: "message", w: 2, r: true, m: "kabar.conformance.v1.AdapterVisibleConversation" },
+    2: { n: "events", k: "message", w: 2, r: true, m: "kabar.conformance.v1.AdapterVisibleEvent" },
+  },
+  "kabar.conformance.v1.AdapterVisibleConversation": {
+    1: { n: "conversation", k: "string", w: 2 },
+    2: { n: "members", k: "string", w: 2, r: true },
+    3: { n: "messages", k: "message", w: 2, r: true, m: "kabar.conformance.v1.AdapterVisibleMessage" },
+    4: { n: "read_markers", k: "message", w: 2, r: true, m: "kabar.conformance.v1.AdapterReadMarker" },
+    5: { n: "title", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterVisibleMessage": {
+    1: { n: "message", k: "string", w: 2 },
+    2: { n: "sender", k: "string", w: 2 },
+    3: { n: "text", k: "string", w: 2 },
+    4: { n: "edited", k: "bool", w: 0 },
+    5: { n: "deleted", k: "bool", w: 0 },
+    6: { n: "reactions", k: "message", w: 2, r: true, m: "kabar.conformance.v1.AdapterVisibleReaction" },
+    7: { n: "document_sha256", k: "bytes", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterVisibleReaction": {
+    1: { n: "account", k: "string", w: 2 },
+    2: { n: "emoji", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterReadMarker": {
+    1: { n: "account", k: "string", w: 2 },
+    2: { n: "message", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterVisibleEvent": {
+    1: { n: "kind", k: "enum", w: 0 },
+    2: { n: "account", k: "string", w: 2 },
+    3: { n: "conversation", k: "string", w: 2 },
+    4: { n: "detail", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterGetStateDigestRequest": {
+    1: { n: "device", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterStateDigest": {
+    1: { n: "sha256", k: "bytes", w: 2 },
+    2: { n: "canonical", k: "bytes", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterStartServerRequest": {
+    1: { n: "seed", k: "uint64", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterRestartServerRequest": {
+    1: { n: "crash", k: "bool", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterServerEndpoint": {
+    1: { n: "url", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterError": {
+    1: { n: "kind", k: "enum", w: 0 },
+    2: { n: "message", k: "string", w: 2 },
+    3: { n: "code", k: "enum", w: 0 },
+  },
+  "kabar.v1.ProtocolError": {
+    1: { n: "code", k: "enum", w: 0 },
+    2: { n: "message", k: "string", w: 2 },
+    3: { n: "retry_after_ms", k: "uint32", w: 0 },
+    4: { n: "rule", k: "string", w: 2 },
+    5: { n: "recipients_mismatch", k: "message", w: 2, m: "kabar.v1.RecipientsMismatch" },
+  },
+  "kabar.v1.RecipientsMismatch": {
+    1: { n: "missing_device_ids", k: "uint32", w: 0, r: true },
+    2: { n: "extra_device_ids", k: "uint32", w: 0, r: true },
+    3: { n: "device_list_version", k: "uint64", w: 0 },
+  },
   "kabar.v1.Content": {
     1: { n: "message_id", k: "bytes", w: 2 },
     2: { n: "sent_at_ms", k: "uint64", w: 0 },
@@ -223,18 +449,6 @@ export const MESSAGE_SHAPES: Readonly<Record<string, Readonly<Record<number, Fie
   "kabar.v1.SendMessageResponse": {
     1: { n: "seq", k: "uint64", w: 0 },
     2: { n: "server_time_ms", k: "uint64", w: 0 },
-  },
-  "kabar.v1.ProtocolError": {
-    1: { n: "code", k: "enum", w: 0 },
-    2: { n: "message", k: "string", w: 2 },
-    3: { n: "retry_after_ms", k: "uint32", w: 0 },
-    4: { n: "rule", k: "string", w: 2 },
-    5: { n: "recipients_mismatch", k: "message", w: 2, m: "kabar.v1.RecipientsMismatch" },
-  },
-  "kabar.v1.RecipientsMismatch": {
-    1: { n: "missing_device_ids", k: "uint32", w: 0, r: true },
-    2: { n: "extra_device_ids", k: "uint32", w: 0, r: true },
-    3: { n: "device_list_version", k: "uint64", w: 0 },
   },
   "kabar.v1.FileLimits": {
     1: { n: "part_size", k: "uint32", w: 0 },
