@@ -40,6 +40,7 @@ export const MESSAGE_SHAPES: Readonly<Record<string, Readonly<Record<number, Fie
     19: { n: "get_state_digest", k: "message", w: 2, m: "kabar.conformance.v1.AdapterGetStateDigestRequest", o: "op" },
     20: { n: "start_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterStartServerRequest", o: "op" },
     21: { n: "restart_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterRestartServerRequest", o: "op" },
+    22: { n: "decode", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDecodeRequest", o: "op" },
   },
   "kabar.conformance.v1.AdapterResponse": {
     1: { n: "id", k: "uint64", w: 0 },
@@ -63,6 +64,7 @@ export const MESSAGE_SHAPES: Readonly<Record<string, Readonly<Record<number, Fie
     19: { n: "get_state_digest", k: "message", w: 2, m: "kabar.conformance.v1.AdapterStateDigest", o: "result" },
     20: { n: "start_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterServerEndpoint", o: "result" },
     21: { n: "restart_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterServerEndpoint", o: "result" },
+    22: { n: "decode", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDecodeResponse", o: "result" },
     100: { n: "error", k: "message", w: 2, m: "kabar.conformance.v1.AdapterError", o: "result" },
   },
   "kabar.conformance.v1.AdapterDescribeRequest": {
@@ -226,6 +228,16 @@ export const MESSAGE_SHAPES: Readonly<Record<string, Readonly<Record<number, Fie
   },
   "kabar.conformance.v1.AdapterServerEndpoint": {
     1: { n: "url", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterDecodeRequest": {
+    1: { n: "message_type", k: "string", w: 2 },
+    2: { n: "payload", k: "bytes", w: 2 },
+    3: { n: "max_bytes", k: "uint32", w: 0 },
+    4: { n: "max_depth", k: "uint32", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterDecodeResponse": {
+    1: { n: "reencoded", k: "bytes", w: 2, o: "outcome" },
+    2: { n: "rejected", k: "enum", w: 0, o: "outcome" },
   },
   "kabar.conformance.v1.AdapterError": {
     1: { n: "kind", k: "enum", w: 0 },

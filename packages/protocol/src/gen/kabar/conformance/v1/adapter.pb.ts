@@ -170,6 +170,9 @@ export interface AdapterRequest {
     | //
     /** Server adapters: restarts the server under test, keeping its storage. */
     { $case: "restartServer"; value: AdapterRestartServerRequest }
+    | //
+    /** Decodes one protocol message strictly and re-encodes it. */
+    { $case: "decode"; value: AdapterDecodeRequest }
     | undefined;
 }
 
@@ -242,6 +245,9 @@ export interface AdapterResponse {
     | //
     /** Answers restart_server. */
     { $case: "restartServer"; value: AdapterServerEndpoint }
+    | //
+    /** Answers decode. */
+    { $case: "decode"; value: AdapterDecodeResponse }
     | //
     /** The operation was not performed. */
     { $case: "error"; value: AdapterError }
@@ -620,6 +626,41 @@ export interface AdapterServerEndpoint {
   url: string;
 }
 
+/**
+ * AdapterDecodeRequest asks the implementation's decoder to decode one
+ * protocol message the way it decodes what it receives, so the kit can check
+ * the WIRE-DECODE rules without a connection.
+ */
+export interface AdapterDecodeRequest {
+  /**
+   * Fully qualified message type, for example "kabar.v1.Frame". For
+   * kabar.v1.Frame the frame checks of WIRE-FRAME-002..004 apply as well.
+   */
+  messageType: string;
+  /** The bytes to decode. */
+  payload: Uint8Array;
+  /**
+   * Largest input accepted, in bytes; 0 means the protocol maximum for
+   * frames and no limit for other types.
+   */
+  maxBytes: number;
+  /** Deepest nesting accepted; 0 means the protocol maximum. */
+  maxDepth: number;
+}
+
+/** AdapterDecodeResponse is the decoder's verdict on one input. */
+export interface AdapterDecodeResponse {
+  /** Accepted or rejected. */
+  outcome:
+    | //
+    /** Accepted: the implementation's own encoding of the decoded value. */
+    { $case: "reencoded"; value: Uint8Array }
+    | //
+    /** Rejected with this protocol error code. */
+    { $case: "rejected"; value: ErrorCode }
+    | undefined;
+}
+
 /** AdapterError says why an operation was not performed. */
 export interface AdapterError {
   /** The class of failure. */
@@ -702,6 +743,9 @@ export const AdapterRequest: MessageFns<AdapterRequest> = {
         break;
       case "restartServer":
         AdapterRestartServerRequest.encode(message.op.value, writer.uint32(170).fork()).join();
+        break;
+      case "decode":
+        AdapterDecodeRequest.encode(message.op.value, writer.uint32(178).fork()).join();
         break;
     }
     return writer;
@@ -897,6 +941,14 @@ export const AdapterRequest: MessageFns<AdapterRequest> = {
             message.op = { $case: "restartServer", value: AdapterRestartServerRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.op = { $case: "decode", value: AdapterDecodeRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1039,6 +1091,12 @@ export const AdapterRequest: MessageFns<AdapterRequest> = {
         }
         break;
       }
+      case "decode": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "decode", value: AdapterDecodeRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1116,6 +1174,9 @@ export const AdapterResponse: MessageFns<AdapterResponse> = {
         break;
       case "restartServer":
         AdapterServerEndpoint.encode(message.result.value, writer.uint32(170).fork()).join();
+        break;
+      case "decode":
+        AdapterDecodeResponse.encode(message.result.value, writer.uint32(178).fork()).join();
         break;
       case "error":
         AdapterError.encode(message.result.value, writer.uint32(802).fork()).join();
@@ -1317,6 +1378,14 @@ export const AdapterResponse: MessageFns<AdapterResponse> = {
             message.result = { $case: "restartServer", value: AdapterServerEndpoint.decode(reader, reader.uint32()) };
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.result = { $case: "decode", value: AdapterDecodeResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 100: {
             if (tag !== 802) {
               break;
@@ -1473,6 +1542,12 @@ export const AdapterResponse: MessageFns<AdapterResponse> = {
       case "restartServer": {
         if (object.result?.value !== undefined && object.result?.value !== null) {
           message.result = { $case: "restartServer", value: AdapterServerEndpoint.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "decode": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "decode", value: AdapterDecodeResponse.fromPartial(object.result.value) };
         }
         break;
       }
@@ -4127,6 +4202,178 @@ export const AdapterServerEndpoint: MessageFns<AdapterServerEndpoint> = {
   fromPartial(object: DeepPartial<AdapterServerEndpoint>): AdapterServerEndpoint {
     const message = createBaseAdapterServerEndpoint();
     message.url = object.url ?? "";
+    return message;
+  },
+};
+
+function createBaseAdapterDecodeRequest(): AdapterDecodeRequest {
+  return { messageType: "", payload: new Uint8Array(0), maxBytes: 0, maxDepth: 0 };
+}
+
+export const AdapterDecodeRequest: MessageFns<AdapterDecodeRequest> = {
+  encode(message: AdapterDecodeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageType !== "") {
+      writer.uint32(10).string(message.messageType);
+    }
+    if (message.payload.length !== 0) {
+      writer.uint32(18).bytes(message.payload);
+    }
+    if (message.maxBytes !== 0) {
+      writer.uint32(24).uint32(message.maxBytes);
+    }
+    if (message.maxDepth !== 0) {
+      writer.uint32(32).uint32(message.maxDepth);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterDecodeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterDecodeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.payload = reader.bytes();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxBytes = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxDepth = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterDecodeRequest>): AdapterDecodeRequest {
+    return AdapterDecodeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterDecodeRequest>): AdapterDecodeRequest {
+    const message = createBaseAdapterDecodeRequest();
+    message.messageType = object.messageType ?? "";
+    message.payload = object.payload ?? new Uint8Array(0);
+    message.maxBytes = object.maxBytes ?? 0;
+    message.maxDepth = object.maxDepth ?? 0;
+    return message;
+  },
+};
+
+function createBaseAdapterDecodeResponse(): AdapterDecodeResponse {
+  return { outcome: undefined };
+}
+
+export const AdapterDecodeResponse: MessageFns<AdapterDecodeResponse> = {
+  encode(message: AdapterDecodeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.outcome?.$case) {
+      case "reencoded":
+        writer.uint32(10).bytes(message.outcome.value);
+        break;
+      case "rejected":
+        writer.uint32(16).int32(message.outcome.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterDecodeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterDecodeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcome = { $case: "reencoded", value: reader.bytes() };
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.outcome = { $case: "rejected", value: reader.int32() as any };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterDecodeResponse>): AdapterDecodeResponse {
+    return AdapterDecodeResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterDecodeResponse>): AdapterDecodeResponse {
+    const message = createBaseAdapterDecodeResponse();
+    switch (object.outcome?.$case) {
+      case "reencoded": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "reencoded", value: object.outcome.value };
+        }
+        break;
+      }
+      case "rejected": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "rejected", value: object.outcome.value };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
