@@ -1,10 +1,26 @@
 import { ErrorCode, type MessageFns } from "../gen/kabar/v1/errors.pb.js";
 import { MESSAGE_CODECS } from "../gen/messages.js";
+import { STRICT_DECODERS } from "../gen/strict-decoders.js";
+import { FAST_ENCODERS } from "../gen/fast-encoders.js";
+import { MAX_NESTING_DEPTH } from "../limits.js";
 import { KabarError } from "../errors.js";
-import { validateWire, type WireValidationOptions } from "./strict-decode.js";
+import type { WireValidationOptions } from "./strict-decode.js";
 
 const NAME_OF_CODEC = new Map<MessageFns<unknown>, string>(
   Object.entries(MESSAGE_CODECS).map(([name, codec]) => [codec, name]),
+);
+
+type StrictDecoder = (bytes: Uint8Array, maxDepth: number) => unknown;
+const STRICT_OF_CODEC = new Map<MessageFns<unknown>, StrictDecoder>(
+  Object.entries(MESSAGE_CODECS).map(([name, codec]) => [codec, STRICT_DECODERS[name]!]),
+);
+
+type FastEncoder = (message: unknown) => Uint8Array | undefined;
+const FAST_OF_CODEC = new Map<MessageFns<unknown>, FastEncoder>(
+  Object.entries(MESSAGE_CODECS).flatMap(([name, codec]) => {
+    const fast = FAST_ENCODERS[name];
+    return fast === undefined ? [] : [[codec, fast] as const];
+  }),
 );
 
 /** The fully qualified protobuf name of a generated codec, for example `kabar.v1.Frame`. */
@@ -21,9 +37,11 @@ export interface DecodeOptions extends WireValidationOptions {
 }
 
 /**
- * Decodes one message strictly: size limit, then {@link validateWire}, then
- * the generated decoder. Every failure is a {@link KabarError} with a stable
- * code; no other exception escapes.
+ * Decodes one message strictly: size limit, then the message type's fused
+ * strict decoder (src/gen/strict-decoders.ts), which in one pass enforces
+ * every rule of {@link validateWire} (same codes, same rule ids) and builds
+ * the value exactly as the generated ts-proto decoder would. Every failure
+ * is a {@link KabarError} with a stable code; no other exception escapes.
  */
 export function decodeMessage<T>(codec: MessageFns<T>, bytes: Uint8Array, options: DecodeOptions = {}): T {
   if (options.maxBytes !== undefined && bytes.length > options.maxBytes) {
@@ -31,17 +49,23 @@ export function decodeMessage<T>(codec: MessageFns<T>, bytes: Uint8Array, option
       rule: "WIRE-FRAME-002",
     });
   }
-  validateWire(messageTypeName(codec as MessageFns<unknown>), bytes, options);
-  try {
-    return codec.decode(bytes);
-  } catch (cause) {
-    // validateWire accepts only what the generated decoder can read; reaching
-    // this is a bug, still reported with a stable code.
-    throw new KabarError(ErrorCode.FRAME_TRUNCATED, "generated decoder rejected validated input", { cause, rule: "WIRE-DECODE-001" });
-  }
+  const strict = STRICT_OF_CODEC.get(codec as MessageFns<unknown>);
+  if (strict === undefined) throw new RangeError("not a generated Kabar message codec");
+  return strict(bytes, options.maxDepth ?? MAX_NESTING_DEPTH) as T;
 }
 
-/** Encodes one message with its generated codec. */
+/**
+ * Encodes one message: with the message type's fused encoder
+ * (src/gen/fast-encoders.ts) when it covers the value, which writes exactly
+ * the bytes of the generated codec into one exactly sized array, else with
+ * the generated codec itself (same bytes, or the same error for a value of
+ * the wrong type or range).
+ */
 export function encodeMessage<T>(codec: MessageFns<T>, message: T): Uint8Array {
+  const fast = FAST_OF_CODEC.get(codec as MessageFns<unknown>);
+  if (fast !== undefined) {
+    const bytes = fast(message);
+    if (bytes !== undefined) return bytes;
+  }
   return codec.encode(message).finish();
 }

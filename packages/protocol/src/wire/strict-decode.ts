@@ -30,6 +30,17 @@ export function validateWire(typeName: string, bytes: Uint8Array, options: WireV
   walk(bytes, 0, bytes.length, shapes, 1, options.maxDepth ?? MAX_NESTING_DEPTH);
 }
 
+/**
+ * {@link validateWire} over `buf[start, end)` as a message nested at `depth`:
+ * used by the fused decoders for message types they do not fuse.
+ * @internal
+ */
+export function validateWireRange(typeName: string, buf: Uint8Array, start: number, end: number, depth: number, maxDepth: number): void {
+  const shapes = MESSAGE_SHAPES[typeName];
+  if (shapes === undefined) throw new RangeError(`unknown message type ${typeName}`);
+  walk(buf, start, end, shapes, depth, maxDepth);
+}
+
 function walk(
   buf: Uint8Array,
   start: number,
@@ -45,13 +56,15 @@ function walk(
     // Tag: a varint of at most 5 bytes holding field number and wire type.
     let tag = 0;
     let shift = 0;
+    let scale = 1; // 2 ** shift, kept as a product: Math.pow in this loop was a hot spot
     for (;;) {
       if (pos >= end) fail(ErrorCode.FRAME_TRUNCATED, "WIRE-DECODE-001", "input ends inside a tag");
       const b = buf[pos++]!;
       if (shift === 28 && b > 0x0f) fail(ErrorCode.FRAME_FIELD_NUMBER_INVALID, "WIRE-DECODE-008", "tag exceeds 32 bits");
-      tag += (b & 0x7f) * 2 ** shift;
+      tag += (b & 0x7f) * scale;
       if (b < 0x80) break;
       shift += 7;
+      scale *= 128;
     }
     const wire = tag % 8;
     const num = Math.floor(tag / 8);
@@ -134,10 +147,11 @@ function skipVarint(buf: Uint8Array, pos: number, end: number): number {
 
 function readLength(buf: Uint8Array, pos: number, end: number): [number, number] {
   let len = 0;
-  for (let i = 0; i < 10; i++) {
+  let scale = 1; // 2 ** (7 * i)
+  for (let i = 0; i < 10; i++, scale *= 128) {
     if (pos >= end) fail(ErrorCode.FRAME_TRUNCATED, "WIRE-DECODE-001", "input ends inside a length");
     const b = buf[pos++]!;
-    if (i < 5) len += (b & 0x7f) * 2 ** (7 * i);
+    if (i < 5) len += (b & 0x7f) * scale;
     else if ((b & 0x7f) !== 0) len = Number.MAX_SAFE_INTEGER;
     if (b < 0x80) {
       if (i === 9 && b > 1) fail(ErrorCode.FRAME_VARINT_OVERFLOW, "WIRE-DECODE-003", "varint overflows 64 bits");

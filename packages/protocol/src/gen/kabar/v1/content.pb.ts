@@ -5,7 +5,9 @@
 // source: kabar/v1/content.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { EMPTY_BYTES } from "../../../wire/empty-bytes.js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../wire/writer.js";
 import { SenderKeyDistribution } from "./envelope.pb.js";
 import { Invoice, PaymentReceipt } from "./payments.pb.js";
 
@@ -189,7 +191,7 @@ export interface HistoryKeyShare {
 }
 
 function createBaseContent(): Content {
-  return { messageId: new Uint8Array(0), sentAtMs: 0n, body: undefined, padding: new Uint8Array(0) };
+  return { messageId: EMPTY_BYTES, sentAtMs: 0n, body: undefined, padding: EMPTY_BYTES };
 }
 
 export const Content: MessageFns<Content> = {
@@ -386,7 +388,7 @@ export const Content: MessageFns<Content> = {
   },
   fromPartial(object: DeepPartial<Content>): Content {
     const message = createBaseContent();
-    message.messageId = object.messageId ?? new Uint8Array(0);
+    message.messageId = object.messageId ?? EMPTY_BYTES;
     message.sentAtMs = (object.sentAtMs !== undefined && object.sentAtMs !== null) ? BigInt(object.sentAtMs) : 0n;
     switch (object.body?.$case) {
       case "text": {
@@ -456,13 +458,13 @@ export const Content: MessageFns<Content> = {
         break;
       }
     }
-    message.padding = object.padding ?? new Uint8Array(0);
+    message.padding = object.padding ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseText(): Text {
-  return { body: "", replyTo: new Uint8Array(0) };
+  return { body: "", replyTo: EMPTY_BYTES };
 }
 
 export const Text: MessageFns<Text> = {
@@ -523,16 +525,16 @@ export const Text: MessageFns<Text> = {
   fromPartial(object: DeepPartial<Text>): Text {
     const message = createBaseText();
     message.body = object.body ?? "";
-    message.replyTo = object.replyTo ?? new Uint8Array(0);
+    message.replyTo = object.replyTo ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseDocumentPointer(): DocumentPointer {
   return {
-    blobId: new Uint8Array(0),
-    key: new Uint8Array(0),
-    digest: new Uint8Array(0),
+    blobId: EMPTY_BYTES,
+    key: EMPTY_BYTES,
+    digest: EMPTY_BYTES,
     size: 0n,
     chunkSize: 0,
     mediaType: "",
@@ -670,9 +672,9 @@ export const DocumentPointer: MessageFns<DocumentPointer> = {
   },
   fromPartial(object: DeepPartial<DocumentPointer>): DocumentPointer {
     const message = createBaseDocumentPointer();
-    message.blobId = object.blobId ?? new Uint8Array(0);
-    message.key = object.key ?? new Uint8Array(0);
-    message.digest = object.digest ?? new Uint8Array(0);
+    message.blobId = object.blobId ?? EMPTY_BYTES;
+    message.key = object.key ?? EMPTY_BYTES;
+    message.digest = object.digest ?? EMPTY_BYTES;
     message.size = (object.size !== undefined && object.size !== null) ? BigInt(object.size) : 0n;
     message.chunkSize = object.chunkSize ?? 0;
     message.mediaType = object.mediaType ?? "";
@@ -685,7 +687,7 @@ export const DocumentPointer: MessageFns<DocumentPointer> = {
 };
 
 function createBaseEdit(): Edit {
-  return { targetMessageId: new Uint8Array(0), body: "" };
+  return { targetMessageId: EMPTY_BYTES, body: "" };
 }
 
 export const Edit: MessageFns<Edit> = {
@@ -745,14 +747,14 @@ export const Edit: MessageFns<Edit> = {
   },
   fromPartial(object: DeepPartial<Edit>): Edit {
     const message = createBaseEdit();
-    message.targetMessageId = object.targetMessageId ?? new Uint8Array(0);
+    message.targetMessageId = object.targetMessageId ?? EMPTY_BYTES;
     message.body = object.body ?? "";
     return message;
   },
 };
 
 function createBaseDelete(): Delete {
-  return { targetMessageId: new Uint8Array(0) };
+  return { targetMessageId: EMPTY_BYTES };
 }
 
 export const Delete: MessageFns<Delete> = {
@@ -801,13 +803,13 @@ export const Delete: MessageFns<Delete> = {
   },
   fromPartial(object: DeepPartial<Delete>): Delete {
     const message = createBaseDelete();
-    message.targetMessageId = object.targetMessageId ?? new Uint8Array(0);
+    message.targetMessageId = object.targetMessageId ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseReaction(): Reaction {
-  return { targetMessageId: new Uint8Array(0), emoji: "", remove: false };
+  return { targetMessageId: EMPTY_BYTES, emoji: "", remove: false };
 }
 
 export const Reaction: MessageFns<Reaction> = {
@@ -878,7 +880,7 @@ export const Reaction: MessageFns<Reaction> = {
   },
   fromPartial(object: DeepPartial<Reaction>): Reaction {
     const message = createBaseReaction();
-    message.targetMessageId = object.targetMessageId ?? new Uint8Array(0);
+    message.targetMessageId = object.targetMessageId ?? EMPTY_BYTES;
     message.emoji = object.emoji ?? "";
     message.remove = object.remove ?? false;
     return message;
@@ -1032,7 +1034,7 @@ export const MembershipChange: MessageFns<MembershipChange> = {
 };
 
 function createBaseHistoryKey(): HistoryKey {
-  return { conversationId: new Uint8Array(0), senderAccountId: new Uint8Array(0), senderDeviceId: 0, chain: undefined };
+  return { conversationId: EMPTY_BYTES, senderAccountId: EMPTY_BYTES, senderDeviceId: 0, chain: undefined };
 }
 
 export const HistoryKey: MessageFns<HistoryKey> = {
@@ -1114,8 +1116,8 @@ export const HistoryKey: MessageFns<HistoryKey> = {
   },
   fromPartial(object: DeepPartial<HistoryKey>): HistoryKey {
     const message = createBaseHistoryKey();
-    message.conversationId = object.conversationId ?? new Uint8Array(0);
-    message.senderAccountId = object.senderAccountId ?? new Uint8Array(0);
+    message.conversationId = object.conversationId ?? EMPTY_BYTES;
+    message.senderAccountId = object.senderAccountId ?? EMPTY_BYTES;
     message.senderDeviceId = object.senderDeviceId ?? 0;
     message.chain = (object.chain !== undefined && object.chain !== null)
       ? SenderKeyDistribution.fromPartial(object.chain)

@@ -5,7 +5,9 @@
 // source: kabar/v1/conversations.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { EMPTY_BYTES } from "../../../wire/empty-bytes.js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../wire/writer.js";
 
 export const protobufPackage = "kabar.v1";
 
@@ -147,9 +149,9 @@ export interface SendMessageResponse {
 
 function createBaseConversationUpdate(): ConversationUpdate {
   return {
-    conversationId: new Uint8Array(0),
+    conversationId: EMPTY_BYTES,
     kind: 0,
-    actorAccountId: new Uint8Array(0),
+    actorAccountId: EMPTY_BYTES,
     memberAccountIds: [],
     addedAccountIds: [],
     removedAccountIds: [],
@@ -272,9 +274,9 @@ export const ConversationUpdate: MessageFns<ConversationUpdate> = {
   },
   fromPartial(object: DeepPartial<ConversationUpdate>): ConversationUpdate {
     const message = createBaseConversationUpdate();
-    message.conversationId = object.conversationId ?? new Uint8Array(0);
+    message.conversationId = object.conversationId ?? EMPTY_BYTES;
     message.kind = object.kind ?? 0;
-    message.actorAccountId = object.actorAccountId ?? new Uint8Array(0);
+    message.actorAccountId = object.actorAccountId ?? EMPTY_BYTES;
     message.memberAccountIds = object.memberAccountIds?.map((e) => e) || [];
     message.addedAccountIds = object.addedAccountIds?.map((e) => e) || [];
     message.removedAccountIds = object.removedAccountIds?.map((e) => e) || [];
@@ -284,7 +286,7 @@ export const ConversationUpdate: MessageFns<ConversationUpdate> = {
 };
 
 function createBaseCreateConversationRequest(): CreateConversationRequest {
-  return { conversationId: new Uint8Array(0), kind: 0, memberAccountIds: [] };
+  return { conversationId: EMPTY_BYTES, kind: 0, memberAccountIds: [] };
 }
 
 export const CreateConversationRequest: MessageFns<CreateConversationRequest> = {
@@ -355,7 +357,7 @@ export const CreateConversationRequest: MessageFns<CreateConversationRequest> = 
   },
   fromPartial(object: DeepPartial<CreateConversationRequest>): CreateConversationRequest {
     const message = createBaseCreateConversationRequest();
-    message.conversationId = object.conversationId ?? new Uint8Array(0);
+    message.conversationId = object.conversationId ?? EMPTY_BYTES;
     message.kind = object.kind ?? 0;
     message.memberAccountIds = object.memberAccountIds?.map((e) => e) || [];
     return message;
@@ -436,10 +438,10 @@ export const CreateConversationResponse: MessageFns<CreateConversationResponse> 
 
 function createBaseChangeMembersRequest(): ChangeMembersRequest {
   return {
-    conversationId: new Uint8Array(0),
+    conversationId: EMPTY_BYTES,
     addAccountIds: [],
     removeAccountIds: [],
-    clientRequestId: new Uint8Array(0),
+    clientRequestId: EMPTY_BYTES,
   };
 }
 
@@ -522,10 +524,10 @@ export const ChangeMembersRequest: MessageFns<ChangeMembersRequest> = {
   },
   fromPartial(object: DeepPartial<ChangeMembersRequest>): ChangeMembersRequest {
     const message = createBaseChangeMembersRequest();
-    message.conversationId = object.conversationId ?? new Uint8Array(0);
+    message.conversationId = object.conversationId ?? EMPTY_BYTES;
     message.addAccountIds = object.addAccountIds?.map((e) => e) || [];
     message.removeAccountIds = object.removeAccountIds?.map((e) => e) || [];
-    message.clientRequestId = object.clientRequestId ?? new Uint8Array(0);
+    message.clientRequestId = object.clientRequestId ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -603,7 +605,7 @@ export const ChangeMembersResponse: MessageFns<ChangeMembersResponse> = {
 };
 
 function createBaseGetConversationRequest(): GetConversationRequest {
-  return { conversationId: new Uint8Array(0) };
+  return { conversationId: EMPTY_BYTES };
 }
 
 export const GetConversationRequest: MessageFns<GetConversationRequest> = {
@@ -652,7 +654,7 @@ export const GetConversationRequest: MessageFns<GetConversationRequest> = {
   },
   fromPartial(object: DeepPartial<GetConversationRequest>): GetConversationRequest {
     const message = createBaseGetConversationRequest();
-    message.conversationId = object.conversationId ?? new Uint8Array(0);
+    message.conversationId = object.conversationId ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -716,9 +718,9 @@ export const GetConversationResponse: MessageFns<GetConversationResponse> = {
 
 function createBaseSendMessageRequest(): SendMessageRequest {
   return {
-    conversationId: new Uint8Array(0),
-    clientMessageId: new Uint8Array(0),
-    ciphertext: new Uint8Array(0),
+    conversationId: EMPTY_BYTES,
+    clientMessageId: EMPTY_BYTES,
+    ciphertext: EMPTY_BYTES,
     epoch: 0n,
   };
 }
@@ -805,9 +807,9 @@ export const SendMessageRequest: MessageFns<SendMessageRequest> = {
   },
   fromPartial(object: DeepPartial<SendMessageRequest>): SendMessageRequest {
     const message = createBaseSendMessageRequest();
-    message.conversationId = object.conversationId ?? new Uint8Array(0);
-    message.clientMessageId = object.clientMessageId ?? new Uint8Array(0);
-    message.ciphertext = object.ciphertext ?? new Uint8Array(0);
+    message.conversationId = object.conversationId ?? EMPTY_BYTES;
+    message.clientMessageId = object.clientMessageId ?? EMPTY_BYTES;
+    message.ciphertext = object.ciphertext ?? EMPTY_BYTES;
     message.epoch = (object.epoch !== undefined && object.epoch !== null) ? BigInt(object.epoch) : 0n;
     return message;
   },

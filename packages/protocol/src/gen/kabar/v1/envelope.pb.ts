@@ -5,7 +5,9 @@
 // source: kabar/v1/envelope.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { EMPTY_BYTES } from "../../../wire/empty-bytes.js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../wire/writer.js";
 
 export const protobufPackage = "kabar.v1";
 
@@ -199,14 +201,14 @@ export const PairwiseMessage: MessageFns<PairwiseMessage> = {
 function createBasePreKeyMessage(): PreKeyMessage {
   return {
     version: 0,
-    senderAccountId: new Uint8Array(0),
+    senderAccountId: EMPTY_BYTES,
     senderDeviceId: 0,
-    senderIdentityKey: new Uint8Array(0),
+    senderIdentityKey: EMPTY_BYTES,
     signedPrekeyId: 0,
     kemPrekeyId: 0,
     oneTimePrekeyId: undefined,
-    baseKey: new Uint8Array(0),
-    kemCiphertext: new Uint8Array(0),
+    baseKey: EMPTY_BYTES,
+    kemCiphertext: EMPTY_BYTES,
     message: undefined,
   };
 }
@@ -357,14 +359,14 @@ export const PreKeyMessage: MessageFns<PreKeyMessage> = {
   fromPartial(object: DeepPartial<PreKeyMessage>): PreKeyMessage {
     const message = createBasePreKeyMessage();
     message.version = object.version ?? 0;
-    message.senderAccountId = object.senderAccountId ?? new Uint8Array(0);
+    message.senderAccountId = object.senderAccountId ?? EMPTY_BYTES;
     message.senderDeviceId = object.senderDeviceId ?? 0;
-    message.senderIdentityKey = object.senderIdentityKey ?? new Uint8Array(0);
+    message.senderIdentityKey = object.senderIdentityKey ?? EMPTY_BYTES;
     message.signedPrekeyId = object.signedPrekeyId ?? 0;
     message.kemPrekeyId = object.kemPrekeyId ?? 0;
     message.oneTimePrekeyId = object.oneTimePrekeyId ?? undefined;
-    message.baseKey = object.baseKey ?? new Uint8Array(0);
-    message.kemCiphertext = object.kemCiphertext ?? new Uint8Array(0);
+    message.baseKey = object.baseKey ?? EMPTY_BYTES;
+    message.kemCiphertext = object.kemCiphertext ?? EMPTY_BYTES;
     message.message = (object.message !== undefined && object.message !== null)
       ? RatchetMessage.fromPartial(object.message)
       : undefined;
@@ -373,7 +375,7 @@ export const PreKeyMessage: MessageFns<PreKeyMessage> = {
 };
 
 function createBaseRatchetMessage(): RatchetMessage {
-  return { version: 0, ratchetKey: new Uint8Array(0), counter: 0, previousCounter: 0, ciphertext: new Uint8Array(0) };
+  return { version: 0, ratchetKey: EMPTY_BYTES, counter: 0, previousCounter: 0, ciphertext: EMPTY_BYTES };
 }
 
 export const RatchetMessage: MessageFns<RatchetMessage> = {
@@ -467,10 +469,10 @@ export const RatchetMessage: MessageFns<RatchetMessage> = {
   fromPartial(object: DeepPartial<RatchetMessage>): RatchetMessage {
     const message = createBaseRatchetMessage();
     message.version = object.version ?? 0;
-    message.ratchetKey = object.ratchetKey ?? new Uint8Array(0);
+    message.ratchetKey = object.ratchetKey ?? EMPTY_BYTES;
     message.counter = object.counter ?? 0;
     message.previousCounter = object.previousCounter ?? 0;
-    message.ciphertext = object.ciphertext ?? new Uint8Array(0);
+    message.ciphertext = object.ciphertext ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -478,10 +480,10 @@ export const RatchetMessage: MessageFns<RatchetMessage> = {
 function createBaseSenderKeyMessage(): SenderKeyMessage {
   return {
     version: 0,
-    distributionId: new Uint8Array(0),
+    distributionId: EMPTY_BYTES,
     iteration: 0,
-    ciphertext: new Uint8Array(0),
-    signature: new Uint8Array(0),
+    ciphertext: EMPTY_BYTES,
+    signature: EMPTY_BYTES,
   };
 }
 
@@ -576,10 +578,10 @@ export const SenderKeyMessage: MessageFns<SenderKeyMessage> = {
   fromPartial(object: DeepPartial<SenderKeyMessage>): SenderKeyMessage {
     const message = createBaseSenderKeyMessage();
     message.version = object.version ?? 0;
-    message.distributionId = object.distributionId ?? new Uint8Array(0);
+    message.distributionId = object.distributionId ?? EMPTY_BYTES;
     message.iteration = object.iteration ?? 0;
-    message.ciphertext = object.ciphertext ?? new Uint8Array(0);
-    message.signature = object.signature ?? new Uint8Array(0);
+    message.ciphertext = object.ciphertext ?? EMPTY_BYTES;
+    message.signature = object.signature ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -587,11 +589,11 @@ export const SenderKeyMessage: MessageFns<SenderKeyMessage> = {
 function createBaseSenderKeyDistribution(): SenderKeyDistribution {
   return {
     version: 0,
-    conversationId: new Uint8Array(0),
-    distributionId: new Uint8Array(0),
+    conversationId: EMPTY_BYTES,
+    distributionId: EMPTY_BYTES,
     iteration: 0,
-    chainKey: new Uint8Array(0),
-    signingKey: new Uint8Array(0),
+    chainKey: EMPTY_BYTES,
+    signingKey: EMPTY_BYTES,
   };
 }
 
@@ -697,11 +699,11 @@ export const SenderKeyDistribution: MessageFns<SenderKeyDistribution> = {
   fromPartial(object: DeepPartial<SenderKeyDistribution>): SenderKeyDistribution {
     const message = createBaseSenderKeyDistribution();
     message.version = object.version ?? 0;
-    message.conversationId = object.conversationId ?? new Uint8Array(0);
-    message.distributionId = object.distributionId ?? new Uint8Array(0);
+    message.conversationId = object.conversationId ?? EMPTY_BYTES;
+    message.distributionId = object.distributionId ?? EMPTY_BYTES;
     message.iteration = object.iteration ?? 0;
-    message.chainKey = object.chainKey ?? new Uint8Array(0);
-    message.signingKey = object.signingKey ?? new Uint8Array(0);
+    message.chainKey = object.chainKey ?? EMPTY_BYTES;
+    message.signingKey = object.signingKey ?? EMPTY_BYTES;
     return message;
   },
 };

@@ -5,7 +5,8 @@
 // source: kabar/v1/errors.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../wire/writer.js";
 
 export const protobufPackage = "kabar.v1";
 

@@ -5,7 +5,9 @@
 // source: kabar/v1/files.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { EMPTY_BYTES } from "../../../wire/empty-bytes.js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../wire/writer.js";
 
 export const protobufPackage = "kabar.v1";
 
@@ -273,7 +275,7 @@ export const FileLimits: MessageFns<FileLimits> = {
 };
 
 function createBaseCreateUploadRequest(): CreateUploadRequest {
-  return { size: 0n, digest: new Uint8Array(0), conversationId: new Uint8Array(0), clientRequestId: new Uint8Array(0) };
+  return { size: 0n, digest: EMPTY_BYTES, conversationId: EMPTY_BYTES, clientRequestId: EMPTY_BYTES };
 }
 
 export const CreateUploadRequest: MessageFns<CreateUploadRequest> = {
@@ -359,15 +361,15 @@ export const CreateUploadRequest: MessageFns<CreateUploadRequest> = {
   fromPartial(object: DeepPartial<CreateUploadRequest>): CreateUploadRequest {
     const message = createBaseCreateUploadRequest();
     message.size = (object.size !== undefined && object.size !== null) ? BigInt(object.size) : 0n;
-    message.digest = object.digest ?? new Uint8Array(0);
-    message.conversationId = object.conversationId ?? new Uint8Array(0);
-    message.clientRequestId = object.clientRequestId ?? new Uint8Array(0);
+    message.digest = object.digest ?? EMPTY_BYTES;
+    message.conversationId = object.conversationId ?? EMPTY_BYTES;
+    message.clientRequestId = object.clientRequestId ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseUploadSession(): UploadSession {
-  return { uploadId: new Uint8Array(0), partSize: 0, partCount: 0, expiresAtMs: 0n };
+  return { uploadId: EMPTY_BYTES, partSize: 0, partCount: 0, expiresAtMs: 0n };
 }
 
 export const UploadSession: MessageFns<UploadSession> = {
@@ -452,7 +454,7 @@ export const UploadSession: MessageFns<UploadSession> = {
   },
   fromPartial(object: DeepPartial<UploadSession>): UploadSession {
     const message = createBaseUploadSession();
-    message.uploadId = object.uploadId ?? new Uint8Array(0);
+    message.uploadId = object.uploadId ?? EMPTY_BYTES;
     message.partSize = object.partSize ?? 0;
     message.partCount = object.partCount ?? 0;
     message.expiresAtMs = (object.expiresAtMs !== undefined && object.expiresAtMs !== null)
@@ -520,7 +522,7 @@ export const CreateUploadResponse: MessageFns<CreateUploadResponse> = {
 };
 
 function createBaseUploadPartRequest(): UploadPartRequest {
-  return { uploadId: new Uint8Array(0), partIndex: 0, data: new Uint8Array(0) };
+  return { uploadId: EMPTY_BYTES, partIndex: 0, data: EMPTY_BYTES };
 }
 
 export const UploadPartRequest: MessageFns<UploadPartRequest> = {
@@ -591,9 +593,9 @@ export const UploadPartRequest: MessageFns<UploadPartRequest> = {
   },
   fromPartial(object: DeepPartial<UploadPartRequest>): UploadPartRequest {
     const message = createBaseUploadPartRequest();
-    message.uploadId = object.uploadId ?? new Uint8Array(0);
+    message.uploadId = object.uploadId ?? EMPTY_BYTES;
     message.partIndex = object.partIndex ?? 0;
-    message.data = object.data ?? new Uint8Array(0);
+    message.data = object.data ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -654,7 +656,7 @@ export const UploadPartResponse: MessageFns<UploadPartResponse> = {
 };
 
 function createBaseGetUploadRequest(): GetUploadRequest {
-  return { uploadId: new Uint8Array(0) };
+  return { uploadId: EMPTY_BYTES };
 }
 
 export const GetUploadRequest: MessageFns<GetUploadRequest> = {
@@ -703,7 +705,7 @@ export const GetUploadRequest: MessageFns<GetUploadRequest> = {
   },
   fromPartial(object: DeepPartial<GetUploadRequest>): GetUploadRequest {
     const message = createBaseGetUploadRequest();
-    message.uploadId = object.uploadId ?? new Uint8Array(0);
+    message.uploadId = object.uploadId ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -792,7 +794,7 @@ export const GetUploadResponse: MessageFns<GetUploadResponse> = {
 };
 
 function createBaseCompleteUploadRequest(): CompleteUploadRequest {
-  return { uploadId: new Uint8Array(0) };
+  return { uploadId: EMPTY_BYTES };
 }
 
 export const CompleteUploadRequest: MessageFns<CompleteUploadRequest> = {
@@ -841,13 +843,13 @@ export const CompleteUploadRequest: MessageFns<CompleteUploadRequest> = {
   },
   fromPartial(object: DeepPartial<CompleteUploadRequest>): CompleteUploadRequest {
     const message = createBaseCompleteUploadRequest();
-    message.uploadId = object.uploadId ?? new Uint8Array(0);
+    message.uploadId = object.uploadId ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseCompleteUploadResponse(): CompleteUploadResponse {
-  return { blobId: new Uint8Array(0), size: 0n };
+  return { blobId: EMPTY_BYTES, size: 0n };
 }
 
 export const CompleteUploadResponse: MessageFns<CompleteUploadResponse> = {
@@ -910,14 +912,14 @@ export const CompleteUploadResponse: MessageFns<CompleteUploadResponse> = {
   },
   fromPartial(object: DeepPartial<CompleteUploadResponse>): CompleteUploadResponse {
     const message = createBaseCompleteUploadResponse();
-    message.blobId = object.blobId ?? new Uint8Array(0);
+    message.blobId = object.blobId ?? EMPTY_BYTES;
     message.size = (object.size !== undefined && object.size !== null) ? BigInt(object.size) : 0n;
     return message;
   },
 };
 
 function createBaseDownloadRangeRequest(): DownloadRangeRequest {
-  return { blobId: new Uint8Array(0), offset: 0n, length: 0 };
+  return { blobId: EMPTY_BYTES, offset: 0n, length: 0 };
 }
 
 export const DownloadRangeRequest: MessageFns<DownloadRangeRequest> = {
@@ -991,7 +993,7 @@ export const DownloadRangeRequest: MessageFns<DownloadRangeRequest> = {
   },
   fromPartial(object: DeepPartial<DownloadRangeRequest>): DownloadRangeRequest {
     const message = createBaseDownloadRangeRequest();
-    message.blobId = object.blobId ?? new Uint8Array(0);
+    message.blobId = object.blobId ?? EMPTY_BYTES;
     message.offset = (object.offset !== undefined && object.offset !== null) ? BigInt(object.offset) : 0n;
     message.length = object.length ?? 0;
     return message;
@@ -999,7 +1001,7 @@ export const DownloadRangeRequest: MessageFns<DownloadRangeRequest> = {
 };
 
 function createBaseDownloadRangeResponse(): DownloadRangeResponse {
-  return { data: new Uint8Array(0), size: 0n, digest: new Uint8Array(0) };
+  return { data: EMPTY_BYTES, size: 0n, digest: EMPTY_BYTES };
 }
 
 export const DownloadRangeResponse: MessageFns<DownloadRangeResponse> = {
@@ -1073,9 +1075,9 @@ export const DownloadRangeResponse: MessageFns<DownloadRangeResponse> = {
   },
   fromPartial(object: DeepPartial<DownloadRangeResponse>): DownloadRangeResponse {
     const message = createBaseDownloadRangeResponse();
-    message.data = object.data ?? new Uint8Array(0);
+    message.data = object.data ?? EMPTY_BYTES;
     message.size = (object.size !== undefined && object.size !== null) ? BigInt(object.size) : 0n;
-    message.digest = object.digest ?? new Uint8Array(0);
+    message.digest = object.digest ?? EMPTY_BYTES;
     return message;
   },
 };

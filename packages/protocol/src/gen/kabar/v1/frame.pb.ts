@@ -5,7 +5,8 @@
 // source: kabar/v1/frame.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../wire/writer.js";
 import {
   ChangeMembersRequest,
   ChangeMembersResponse,

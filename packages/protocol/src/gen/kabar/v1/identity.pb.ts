@@ -5,7 +5,9 @@
 // source: kabar/v1/identity.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { EMPTY_BYTES } from "../../../wire/empty-bytes.js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../wire/writer.js";
 
 export const protobufPackage = "kabar.v1";
 
@@ -277,11 +279,11 @@ export interface ClaimPreKeysResponse {
 
 function createBaseDeviceCertificateBody(): DeviceCertificateBody {
   return {
-    accountId: new Uint8Array(0),
-    accountIdentityKey: new Uint8Array(0),
+    accountId: EMPTY_BYTES,
+    accountIdentityKey: EMPTY_BYTES,
     deviceId: 0,
-    deviceSigningKey: new Uint8Array(0),
-    deviceIdentityKey: new Uint8Array(0),
+    deviceSigningKey: EMPTY_BYTES,
+    deviceIdentityKey: EMPTY_BYTES,
     issuedAtMs: 0n,
   };
 }
@@ -390,11 +392,11 @@ export const DeviceCertificateBody: MessageFns<DeviceCertificateBody> = {
   },
   fromPartial(object: DeepPartial<DeviceCertificateBody>): DeviceCertificateBody {
     const message = createBaseDeviceCertificateBody();
-    message.accountId = object.accountId ?? new Uint8Array(0);
-    message.accountIdentityKey = object.accountIdentityKey ?? new Uint8Array(0);
+    message.accountId = object.accountId ?? EMPTY_BYTES;
+    message.accountIdentityKey = object.accountIdentityKey ?? EMPTY_BYTES;
     message.deviceId = object.deviceId ?? 0;
-    message.deviceSigningKey = object.deviceSigningKey ?? new Uint8Array(0);
-    message.deviceIdentityKey = object.deviceIdentityKey ?? new Uint8Array(0);
+    message.deviceSigningKey = object.deviceSigningKey ?? EMPTY_BYTES;
+    message.deviceIdentityKey = object.deviceIdentityKey ?? EMPTY_BYTES;
     message.issuedAtMs = (object.issuedAtMs !== undefined && object.issuedAtMs !== null)
       ? BigInt(object.issuedAtMs)
       : 0n;
@@ -403,7 +405,7 @@ export const DeviceCertificateBody: MessageFns<DeviceCertificateBody> = {
 };
 
 function createBaseDeviceCertificate(): DeviceCertificate {
-  return { body: new Uint8Array(0), signature: new Uint8Array(0) };
+  return { body: EMPTY_BYTES, signature: EMPTY_BYTES };
 }
 
 export const DeviceCertificate: MessageFns<DeviceCertificate> = {
@@ -463,14 +465,14 @@ export const DeviceCertificate: MessageFns<DeviceCertificate> = {
   },
   fromPartial(object: DeepPartial<DeviceCertificate>): DeviceCertificate {
     const message = createBaseDeviceCertificate();
-    message.body = object.body ?? new Uint8Array(0);
-    message.signature = object.signature ?? new Uint8Array(0);
+    message.body = object.body ?? EMPTY_BYTES;
+    message.signature = object.signature ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseDeviceListBody(): DeviceListBody {
-  return { accountId: new Uint8Array(0), version: 0n, devices: [], issuedAtMs: 0n };
+  return { accountId: EMPTY_BYTES, version: 0n, devices: [], issuedAtMs: 0n };
 }
 
 export const DeviceListBody: MessageFns<DeviceListBody> = {
@@ -558,7 +560,7 @@ export const DeviceListBody: MessageFns<DeviceListBody> = {
   },
   fromPartial(object: DeepPartial<DeviceListBody>): DeviceListBody {
     const message = createBaseDeviceListBody();
-    message.accountId = object.accountId ?? new Uint8Array(0);
+    message.accountId = object.accountId ?? EMPTY_BYTES;
     message.version = (object.version !== undefined && object.version !== null) ? BigInt(object.version) : 0n;
     message.devices = object.devices?.map((e) => DeviceCertificate.fromPartial(e)) || [];
     message.issuedAtMs = (object.issuedAtMs !== undefined && object.issuedAtMs !== null)
@@ -569,7 +571,7 @@ export const DeviceListBody: MessageFns<DeviceListBody> = {
 };
 
 function createBaseSignedDeviceList(): SignedDeviceList {
-  return { body: new Uint8Array(0), signature: new Uint8Array(0) };
+  return { body: EMPTY_BYTES, signature: EMPTY_BYTES };
 }
 
 export const SignedDeviceList: MessageFns<SignedDeviceList> = {
@@ -629,14 +631,14 @@ export const SignedDeviceList: MessageFns<SignedDeviceList> = {
   },
   fromPartial(object: DeepPartial<SignedDeviceList>): SignedDeviceList {
     const message = createBaseSignedDeviceList();
-    message.body = object.body ?? new Uint8Array(0);
-    message.signature = object.signature ?? new Uint8Array(0);
+    message.body = object.body ?? EMPTY_BYTES;
+    message.signature = object.signature ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseSignedPreKey(): SignedPreKey {
-  return { id: 0, publicKey: new Uint8Array(0), signature: new Uint8Array(0) };
+  return { id: 0, publicKey: EMPTY_BYTES, signature: EMPTY_BYTES };
 }
 
 export const SignedPreKey: MessageFns<SignedPreKey> = {
@@ -708,14 +710,14 @@ export const SignedPreKey: MessageFns<SignedPreKey> = {
   fromPartial(object: DeepPartial<SignedPreKey>): SignedPreKey {
     const message = createBaseSignedPreKey();
     message.id = object.id ?? 0;
-    message.publicKey = object.publicKey ?? new Uint8Array(0);
-    message.signature = object.signature ?? new Uint8Array(0);
+    message.publicKey = object.publicKey ?? EMPTY_BYTES;
+    message.signature = object.signature ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseKemPreKey(): KemPreKey {
-  return { id: 0, publicKey: new Uint8Array(0), signature: new Uint8Array(0), lastResort: false };
+  return { id: 0, publicKey: EMPTY_BYTES, signature: EMPTY_BYTES, lastResort: false };
 }
 
 export const KemPreKey: MessageFns<KemPreKey> = {
@@ -798,15 +800,15 @@ export const KemPreKey: MessageFns<KemPreKey> = {
   fromPartial(object: DeepPartial<KemPreKey>): KemPreKey {
     const message = createBaseKemPreKey();
     message.id = object.id ?? 0;
-    message.publicKey = object.publicKey ?? new Uint8Array(0);
-    message.signature = object.signature ?? new Uint8Array(0);
+    message.publicKey = object.publicKey ?? EMPTY_BYTES;
+    message.signature = object.signature ?? EMPTY_BYTES;
     message.lastResort = object.lastResort ?? false;
     return message;
   },
 };
 
 function createBaseOneTimePreKey(): OneTimePreKey {
-  return { id: 0, publicKey: new Uint8Array(0) };
+  return { id: 0, publicKey: EMPTY_BYTES };
 }
 
 export const OneTimePreKey: MessageFns<OneTimePreKey> = {
@@ -867,7 +869,7 @@ export const OneTimePreKey: MessageFns<OneTimePreKey> = {
   fromPartial(object: DeepPartial<OneTimePreKey>): OneTimePreKey {
     const message = createBaseOneTimePreKey();
     message.id = object.id ?? 0;
-    message.publicKey = object.publicKey ?? new Uint8Array(0);
+    message.publicKey = object.publicKey ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -973,10 +975,10 @@ export const PreKeyBundle: MessageFns<PreKeyBundle> = {
 
 function createBaseLinkingPayload(): LinkingPayload {
   return {
-    deviceSigningKey: new Uint8Array(0),
-    deviceIdentityKey: new Uint8Array(0),
-    nonce: new Uint8Array(0),
-    signature: new Uint8Array(0),
+    deviceSigningKey: EMPTY_BYTES,
+    deviceIdentityKey: EMPTY_BYTES,
+    nonce: EMPTY_BYTES,
+    signature: EMPTY_BYTES,
   };
 }
 
@@ -1059,16 +1061,16 @@ export const LinkingPayload: MessageFns<LinkingPayload> = {
   },
   fromPartial(object: DeepPartial<LinkingPayload>): LinkingPayload {
     const message = createBaseLinkingPayload();
-    message.deviceSigningKey = object.deviceSigningKey ?? new Uint8Array(0);
-    message.deviceIdentityKey = object.deviceIdentityKey ?? new Uint8Array(0);
-    message.nonce = object.nonce ?? new Uint8Array(0);
-    message.signature = object.signature ?? new Uint8Array(0);
+    message.deviceSigningKey = object.deviceSigningKey ?? EMPTY_BYTES;
+    message.deviceIdentityKey = object.deviceIdentityKey ?? EMPTY_BYTES;
+    message.nonce = object.nonce ?? EMPTY_BYTES;
+    message.signature = object.signature ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseRegisterAccountRequest(): RegisterAccountRequest {
-  return { identityKey: new Uint8Array(0), deviceList: undefined };
+  return { identityKey: EMPTY_BYTES, deviceList: undefined };
 }
 
 export const RegisterAccountRequest: MessageFns<RegisterAccountRequest> = {
@@ -1128,7 +1130,7 @@ export const RegisterAccountRequest: MessageFns<RegisterAccountRequest> = {
   },
   fromPartial(object: DeepPartial<RegisterAccountRequest>): RegisterAccountRequest {
     const message = createBaseRegisterAccountRequest();
-    message.identityKey = object.identityKey ?? new Uint8Array(0);
+    message.identityKey = object.identityKey ?? EMPTY_BYTES;
     message.deviceList = (object.deviceList !== undefined && object.deviceList !== null)
       ? SignedDeviceList.fromPartial(object.deviceList)
       : undefined;
@@ -1137,7 +1139,7 @@ export const RegisterAccountRequest: MessageFns<RegisterAccountRequest> = {
 };
 
 function createBaseRegisterAccountResponse(): RegisterAccountResponse {
-  return { accountId: new Uint8Array(0) };
+  return { accountId: EMPTY_BYTES };
 }
 
 export const RegisterAccountResponse: MessageFns<RegisterAccountResponse> = {
@@ -1186,7 +1188,7 @@ export const RegisterAccountResponse: MessageFns<RegisterAccountResponse> = {
   },
   fromPartial(object: DeepPartial<RegisterAccountResponse>): RegisterAccountResponse {
     const message = createBaseRegisterAccountResponse();
-    message.accountId = object.accountId ?? new Uint8Array(0);
+    message.accountId = object.accountId ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -1322,7 +1324,7 @@ export const PublishDeviceListResponse: MessageFns<PublishDeviceListResponse> = 
 };
 
 function createBaseGetDeviceListRequest(): GetDeviceListRequest {
-  return { accountId: new Uint8Array(0) };
+  return { accountId: EMPTY_BYTES };
 }
 
 export const GetDeviceListRequest: MessageFns<GetDeviceListRequest> = {
@@ -1371,7 +1373,7 @@ export const GetDeviceListRequest: MessageFns<GetDeviceListRequest> = {
   },
   fromPartial(object: DeepPartial<GetDeviceListRequest>): GetDeviceListRequest {
     const message = createBaseGetDeviceListRequest();
-    message.accountId = object.accountId ?? new Uint8Array(0);
+    message.accountId = object.accountId ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -1596,7 +1598,7 @@ export const UploadPreKeysResponse: MessageFns<UploadPreKeysResponse> = {
 };
 
 function createBaseClaimPreKeysRequest(): ClaimPreKeysRequest {
-  return { accountId: new Uint8Array(0), deviceIds: [] };
+  return { accountId: EMPTY_BYTES, deviceIds: [] };
 }
 
 export const ClaimPreKeysRequest: MessageFns<ClaimPreKeysRequest> = {
@@ -1670,7 +1672,7 @@ export const ClaimPreKeysRequest: MessageFns<ClaimPreKeysRequest> = {
   },
   fromPartial(object: DeepPartial<ClaimPreKeysRequest>): ClaimPreKeysRequest {
     const message = createBaseClaimPreKeysRequest();
-    message.accountId = object.accountId ?? new Uint8Array(0);
+    message.accountId = object.accountId ?? EMPTY_BYTES;
     message.deviceIds = object.deviceIds?.map((e) => e) || [];
     return message;
   },

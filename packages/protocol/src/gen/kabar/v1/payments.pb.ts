@@ -5,7 +5,9 @@
 // source: kabar/v1/payments.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { EMPTY_BYTES } from "../../../wire/empty-bytes.js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../wire/writer.js";
 
 export const protobufPackage = "kabar.v1";
 
@@ -230,14 +232,14 @@ export const LabeledPrice: MessageFns<LabeledPrice> = {
 
 function createBaseInvoice(): Invoice {
   return {
-    invoiceId: new Uint8Array(0),
-    merchantAccountId: new Uint8Array(0),
+    invoiceId: EMPTY_BYTES,
+    merchantAccountId: EMPTY_BYTES,
     title: "",
     description: "",
     currency: "",
     prices: [],
     providerId: "",
-    payload: new Uint8Array(0),
+    payload: EMPTY_BYTES,
     expiresAtMs: 0n,
   };
 }
@@ -379,14 +381,14 @@ export const Invoice: MessageFns<Invoice> = {
   },
   fromPartial(object: DeepPartial<Invoice>): Invoice {
     const message = createBaseInvoice();
-    message.invoiceId = object.invoiceId ?? new Uint8Array(0);
-    message.merchantAccountId = object.merchantAccountId ?? new Uint8Array(0);
+    message.invoiceId = object.invoiceId ?? EMPTY_BYTES;
+    message.merchantAccountId = object.merchantAccountId ?? EMPTY_BYTES;
     message.title = object.title ?? "";
     message.description = object.description ?? "";
     message.currency = object.currency ?? "";
     message.prices = object.prices?.map((e) => LabeledPrice.fromPartial(e)) || [];
     message.providerId = object.providerId ?? "";
-    message.payload = object.payload ?? new Uint8Array(0);
+    message.payload = object.payload ?? EMPTY_BYTES;
     message.expiresAtMs = (object.expiresAtMs !== undefined && object.expiresAtMs !== null)
       ? BigInt(object.expiresAtMs)
       : 0n;
@@ -513,9 +515,9 @@ export const PublishInvoiceResponse: MessageFns<PublishInvoiceResponse> = {
 
 function createBasePreCheckoutQuery(): PreCheckoutQuery {
   return {
-    queryId: new Uint8Array(0),
-    invoiceId: new Uint8Array(0),
-    payerAccountId: new Uint8Array(0),
+    queryId: EMPTY_BYTES,
+    invoiceId: EMPTY_BYTES,
+    payerAccountId: EMPTY_BYTES,
     currency: "",
     totalAmount: 0n,
     deadlineMs: 0n,
@@ -629,9 +631,9 @@ export const PreCheckoutQuery: MessageFns<PreCheckoutQuery> = {
   },
   fromPartial(object: DeepPartial<PreCheckoutQuery>): PreCheckoutQuery {
     const message = createBasePreCheckoutQuery();
-    message.queryId = object.queryId ?? new Uint8Array(0);
-    message.invoiceId = object.invoiceId ?? new Uint8Array(0);
-    message.payerAccountId = object.payerAccountId ?? new Uint8Array(0);
+    message.queryId = object.queryId ?? EMPTY_BYTES;
+    message.invoiceId = object.invoiceId ?? EMPTY_BYTES;
+    message.payerAccountId = object.payerAccountId ?? EMPTY_BYTES;
     message.currency = object.currency ?? "";
     message.totalAmount = (object.totalAmount !== undefined && object.totalAmount !== null)
       ? BigInt(object.totalAmount)
@@ -701,7 +703,7 @@ export const PreCheckoutQueryPush: MessageFns<PreCheckoutQueryPush> = {
 };
 
 function createBaseAnswerPreCheckoutRequest(): AnswerPreCheckoutRequest {
-  return { queryId: new Uint8Array(0), ok: false, errorMessage: "" };
+  return { queryId: EMPTY_BYTES, ok: false, errorMessage: "" };
 }
 
 export const AnswerPreCheckoutRequest: MessageFns<AnswerPreCheckoutRequest> = {
@@ -772,7 +774,7 @@ export const AnswerPreCheckoutRequest: MessageFns<AnswerPreCheckoutRequest> = {
   },
   fromPartial(object: DeepPartial<AnswerPreCheckoutRequest>): AnswerPreCheckoutRequest {
     const message = createBaseAnswerPreCheckoutRequest();
-    message.queryId = object.queryId ?? new Uint8Array(0);
+    message.queryId = object.queryId ?? EMPTY_BYTES;
     message.ok = object.ok ?? false;
     message.errorMessage = object.errorMessage ?? "";
     return message;
@@ -823,7 +825,7 @@ export const AnswerPreCheckoutResponse: MessageFns<AnswerPreCheckoutResponse> = 
 };
 
 function createBasePayInvoiceRequest(): PayInvoiceRequest {
-  return { idempotencyKey: new Uint8Array(0), invoiceId: new Uint8Array(0), providerToken: new Uint8Array(0) };
+  return { idempotencyKey: EMPTY_BYTES, invoiceId: EMPTY_BYTES, providerToken: EMPTY_BYTES };
 }
 
 export const PayInvoiceRequest: MessageFns<PayInvoiceRequest> = {
@@ -894,9 +896,9 @@ export const PayInvoiceRequest: MessageFns<PayInvoiceRequest> = {
   },
   fromPartial(object: DeepPartial<PayInvoiceRequest>): PayInvoiceRequest {
     const message = createBasePayInvoiceRequest();
-    message.idempotencyKey = object.idempotencyKey ?? new Uint8Array(0);
-    message.invoiceId = object.invoiceId ?? new Uint8Array(0);
-    message.providerToken = object.providerToken ?? new Uint8Array(0);
+    message.idempotencyKey = object.idempotencyKey ?? EMPTY_BYTES;
+    message.invoiceId = object.invoiceId ?? EMPTY_BYTES;
+    message.providerToken = object.providerToken ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -960,10 +962,10 @@ export const PayInvoiceResponse: MessageFns<PayInvoiceResponse> = {
 
 function createBasePaymentReceiptBody(): PaymentReceiptBody {
   return {
-    receiptId: new Uint8Array(0),
-    invoiceId: new Uint8Array(0),
-    payerAccountId: new Uint8Array(0),
-    merchantAccountId: new Uint8Array(0),
+    receiptId: EMPTY_BYTES,
+    invoiceId: EMPTY_BYTES,
+    payerAccountId: EMPTY_BYTES,
+    merchantAccountId: EMPTY_BYTES,
     currency: "",
     totalAmount: 0n,
     providerId: "",
@@ -1112,10 +1114,10 @@ export const PaymentReceiptBody: MessageFns<PaymentReceiptBody> = {
   },
   fromPartial(object: DeepPartial<PaymentReceiptBody>): PaymentReceiptBody {
     const message = createBasePaymentReceiptBody();
-    message.receiptId = object.receiptId ?? new Uint8Array(0);
-    message.invoiceId = object.invoiceId ?? new Uint8Array(0);
-    message.payerAccountId = object.payerAccountId ?? new Uint8Array(0);
-    message.merchantAccountId = object.merchantAccountId ?? new Uint8Array(0);
+    message.receiptId = object.receiptId ?? EMPTY_BYTES;
+    message.invoiceId = object.invoiceId ?? EMPTY_BYTES;
+    message.payerAccountId = object.payerAccountId ?? EMPTY_BYTES;
+    message.merchantAccountId = object.merchantAccountId ?? EMPTY_BYTES;
     message.currency = object.currency ?? "";
     message.totalAmount = (object.totalAmount !== undefined && object.totalAmount !== null)
       ? BigInt(object.totalAmount)
@@ -1128,7 +1130,7 @@ export const PaymentReceiptBody: MessageFns<PaymentReceiptBody> = {
 };
 
 function createBasePaymentReceipt(): PaymentReceipt {
-  return { body: new Uint8Array(0), providerSignature: new Uint8Array(0) };
+  return { body: EMPTY_BYTES, providerSignature: EMPTY_BYTES };
 }
 
 export const PaymentReceipt: MessageFns<PaymentReceipt> = {
@@ -1188,8 +1190,8 @@ export const PaymentReceipt: MessageFns<PaymentReceipt> = {
   },
   fromPartial(object: DeepPartial<PaymentReceipt>): PaymentReceipt {
     const message = createBasePaymentReceipt();
-    message.body = object.body ?? new Uint8Array(0);
-    message.providerSignature = object.providerSignature ?? new Uint8Array(0);
+    message.body = object.body ?? EMPTY_BYTES;
+    message.providerSignature = object.providerSignature ?? EMPTY_BYTES;
     return message;
   },
 };

@@ -5,7 +5,9 @@
 // source: kabar/v1/sync.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { EMPTY_BYTES } from "../../../wire/empty-bytes.js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../wire/writer.js";
 import { ConversationUpdate } from "./conversations.pb.js";
 import { SignedDeviceList } from "./identity.pb.js";
 
@@ -428,11 +430,11 @@ export const AccountUpdate: MessageFns<AccountUpdate> = {
 
 function createBaseConversationMessage(): ConversationMessage {
   return {
-    conversationId: new Uint8Array(0),
-    senderAccountId: new Uint8Array(0),
+    conversationId: EMPTY_BYTES,
+    senderAccountId: EMPTY_BYTES,
     senderDeviceId: 0,
-    clientMessageId: new Uint8Array(0),
-    ciphertext: new Uint8Array(0),
+    clientMessageId: EMPTY_BYTES,
+    ciphertext: EMPTY_BYTES,
   };
 }
 
@@ -526,17 +528,17 @@ export const ConversationMessage: MessageFns<ConversationMessage> = {
   },
   fromPartial(object: DeepPartial<ConversationMessage>): ConversationMessage {
     const message = createBaseConversationMessage();
-    message.conversationId = object.conversationId ?? new Uint8Array(0);
-    message.senderAccountId = object.senderAccountId ?? new Uint8Array(0);
+    message.conversationId = object.conversationId ?? EMPTY_BYTES;
+    message.senderAccountId = object.senderAccountId ?? EMPTY_BYTES;
     message.senderDeviceId = object.senderDeviceId ?? 0;
-    message.clientMessageId = object.clientMessageId ?? new Uint8Array(0);
-    message.ciphertext = object.ciphertext ?? new Uint8Array(0);
+    message.clientMessageId = object.clientMessageId ?? EMPTY_BYTES;
+    message.ciphertext = object.ciphertext ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseDeviceListChanged(): DeviceListChanged {
-  return { accountId: new Uint8Array(0), version: 0n };
+  return { accountId: EMPTY_BYTES, version: 0n };
 }
 
 export const DeviceListChanged: MessageFns<DeviceListChanged> = {
@@ -599,7 +601,7 @@ export const DeviceListChanged: MessageFns<DeviceListChanged> = {
   },
   fromPartial(object: DeepPartial<DeviceListChanged>): DeviceListChanged {
     const message = createBaseDeviceListChanged();
-    message.accountId = object.accountId ?? new Uint8Array(0);
+    message.accountId = object.accountId ?? EMPTY_BYTES;
     message.version = (object.version !== undefined && object.version !== null) ? BigInt(object.version) : 0n;
     return message;
   },
@@ -1237,10 +1239,10 @@ export const DifferenceTooLong: MessageFns<DifferenceTooLong> = {
 function createBaseInboxEntry(): InboxEntry {
   return {
     inboxSeq: 0n,
-    senderAccountId: new Uint8Array(0),
+    senderAccountId: EMPTY_BYTES,
     senderDeviceId: 0,
-    clientMessageId: new Uint8Array(0),
-    ciphertext: new Uint8Array(0),
+    clientMessageId: EMPTY_BYTES,
+    ciphertext: EMPTY_BYTES,
     serverTimeMs: 0n,
   };
 }
@@ -1353,10 +1355,10 @@ export const InboxEntry: MessageFns<InboxEntry> = {
   fromPartial(object: DeepPartial<InboxEntry>): InboxEntry {
     const message = createBaseInboxEntry();
     message.inboxSeq = (object.inboxSeq !== undefined && object.inboxSeq !== null) ? BigInt(object.inboxSeq) : 0n;
-    message.senderAccountId = object.senderAccountId ?? new Uint8Array(0);
+    message.senderAccountId = object.senderAccountId ?? EMPTY_BYTES;
     message.senderDeviceId = object.senderDeviceId ?? 0;
-    message.clientMessageId = object.clientMessageId ?? new Uint8Array(0);
-    message.ciphertext = object.ciphertext ?? new Uint8Array(0);
+    message.clientMessageId = object.clientMessageId ?? EMPTY_BYTES;
+    message.ciphertext = object.ciphertext ?? EMPTY_BYTES;
     message.serverTimeMs = (object.serverTimeMs !== undefined && object.serverTimeMs !== null)
       ? BigInt(object.serverTimeMs)
       : 0n;
@@ -1365,7 +1367,7 @@ export const InboxEntry: MessageFns<InboxEntry> = {
 };
 
 function createBaseDeviceCiphertext(): DeviceCiphertext {
-  return { deviceId: 0, ciphertext: new Uint8Array(0) };
+  return { deviceId: 0, ciphertext: EMPTY_BYTES };
 }
 
 export const DeviceCiphertext: MessageFns<DeviceCiphertext> = {
@@ -1426,13 +1428,13 @@ export const DeviceCiphertext: MessageFns<DeviceCiphertext> = {
   fromPartial(object: DeepPartial<DeviceCiphertext>): DeviceCiphertext {
     const message = createBaseDeviceCiphertext();
     message.deviceId = object.deviceId ?? 0;
-    message.ciphertext = object.ciphertext ?? new Uint8Array(0);
+    message.ciphertext = object.ciphertext ?? EMPTY_BYTES;
     return message;
   },
 };
 
 function createBaseSendToDevicesRequest(): SendToDevicesRequest {
-  return { clientMessageId: new Uint8Array(0), accountId: new Uint8Array(0), messages: [], deviceListVersion: 0n };
+  return { clientMessageId: EMPTY_BYTES, accountId: EMPTY_BYTES, messages: [], deviceListVersion: 0n };
 }
 
 export const SendToDevicesRequest: MessageFns<SendToDevicesRequest> = {
@@ -1517,8 +1519,8 @@ export const SendToDevicesRequest: MessageFns<SendToDevicesRequest> = {
   },
   fromPartial(object: DeepPartial<SendToDevicesRequest>): SendToDevicesRequest {
     const message = createBaseSendToDevicesRequest();
-    message.clientMessageId = object.clientMessageId ?? new Uint8Array(0);
-    message.accountId = object.accountId ?? new Uint8Array(0);
+    message.clientMessageId = object.clientMessageId ?? EMPTY_BYTES;
+    message.accountId = object.accountId ?? EMPTY_BYTES;
     message.messages = object.messages?.map((e) => DeviceCiphertext.fromPartial(e)) || [];
     message.deviceListVersion = (object.deviceListVersion !== undefined && object.deviceListVersion !== null)
       ? BigInt(object.deviceListVersion)

@@ -5,7 +5,9 @@
 // source: kabar/v1/transport.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { EMPTY_BYTES } from "../../../wire/empty-bytes.js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../wire/writer.js";
 import { FileLimits } from "./files.pb.js";
 
 export const protobufPackage = "kabar.v1";
@@ -198,7 +200,7 @@ export const Hello: MessageFns<Hello> = {
 };
 
 function createBaseHelloAck(): HelloAck {
-  return { version: 0, challenge: new Uint8Array(0), serverTimeMs: 0n, limits: undefined, fileLimits: undefined };
+  return { version: 0, challenge: EMPTY_BYTES, serverTimeMs: 0n, limits: undefined, fileLimits: undefined };
 }
 
 export const HelloAck: MessageFns<HelloAck> = {
@@ -295,7 +297,7 @@ export const HelloAck: MessageFns<HelloAck> = {
   fromPartial(object: DeepPartial<HelloAck>): HelloAck {
     const message = createBaseHelloAck();
     message.version = object.version ?? 0;
-    message.challenge = object.challenge ?? new Uint8Array(0);
+    message.challenge = object.challenge ?? EMPTY_BYTES;
     message.serverTimeMs = (object.serverTimeMs !== undefined && object.serverTimeMs !== null)
       ? BigInt(object.serverTimeMs)
       : 0n;
@@ -413,7 +415,7 @@ export const ConnectionLimits: MessageFns<ConnectionLimits> = {
 };
 
 function createBaseAuthenticate(): Authenticate {
-  return { accountId: new Uint8Array(0), deviceId: 0, signature: new Uint8Array(0) };
+  return { accountId: EMPTY_BYTES, deviceId: 0, signature: EMPTY_BYTES };
 }
 
 export const Authenticate: MessageFns<Authenticate> = {
@@ -484,9 +486,9 @@ export const Authenticate: MessageFns<Authenticate> = {
   },
   fromPartial(object: DeepPartial<Authenticate>): Authenticate {
     const message = createBaseAuthenticate();
-    message.accountId = object.accountId ?? new Uint8Array(0);
+    message.accountId = object.accountId ?? EMPTY_BYTES;
     message.deviceId = object.deviceId ?? 0;
-    message.signature = object.signature ?? new Uint8Array(0);
+    message.signature = object.signature ?? EMPTY_BYTES;
     return message;
   },
 };

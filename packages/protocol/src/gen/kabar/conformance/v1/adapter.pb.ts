@@ -5,7 +5,9 @@
 // source: kabar/conformance/v1/adapter.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { EMPTY_BYTES } from "../../../../wire/empty-bytes.js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { BinaryWriter } from "../../../../wire/writer.js";
 import { ErrorCode } from "../../v1/errors.pb.js";
 
 export const protobufPackage = "kabar.conformance.v1";
@@ -2061,7 +2063,7 @@ export const AdapterLinkDeviceRequest: MessageFns<AdapterLinkDeviceRequest> = {
 };
 
 function createBaseAdapterLinkDeviceResponse(): AdapterLinkDeviceResponse {
-  return { device: "", linkingPayload: new Uint8Array(0) };
+  return { device: "", linkingPayload: EMPTY_BYTES };
 }
 
 export const AdapterLinkDeviceResponse: MessageFns<AdapterLinkDeviceResponse> = {
@@ -2122,7 +2124,7 @@ export const AdapterLinkDeviceResponse: MessageFns<AdapterLinkDeviceResponse> = 
   fromPartial(object: DeepPartial<AdapterLinkDeviceResponse>): AdapterLinkDeviceResponse {
     const message = createBaseAdapterLinkDeviceResponse();
     message.device = object.device ?? "";
-    message.linkingPayload = object.linkingPayload ?? new Uint8Array(0);
+    message.linkingPayload = object.linkingPayload ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -2614,7 +2616,7 @@ export const AdapterMarkReadRequest: MessageFns<AdapterMarkReadRequest> = {
 };
 
 function createBaseAdapterSendDocumentRequest(): AdapterSendDocumentRequest {
-  return { device: "", conversation: "", content: new Uint8Array(0), fileName: "", mediaType: "" };
+  return { device: "", conversation: "", content: EMPTY_BYTES, fileName: "", mediaType: "" };
 }
 
 export const AdapterSendDocumentRequest: MessageFns<AdapterSendDocumentRequest> = {
@@ -2709,7 +2711,7 @@ export const AdapterSendDocumentRequest: MessageFns<AdapterSendDocumentRequest> 
     const message = createBaseAdapterSendDocumentRequest();
     message.device = object.device ?? "";
     message.conversation = object.conversation ?? "";
-    message.content = object.content ?? new Uint8Array(0);
+    message.content = object.content ?? EMPTY_BYTES;
     message.fileName = object.fileName ?? "";
     message.mediaType = object.mediaType ?? "";
     return message;
@@ -2717,7 +2719,7 @@ export const AdapterSendDocumentRequest: MessageFns<AdapterSendDocumentRequest> 
 };
 
 function createBaseAdapterSendDocumentResponse(): AdapterSendDocumentResponse {
-  return { message: "", sha256: new Uint8Array(0) };
+  return { message: "", sha256: EMPTY_BYTES };
 }
 
 export const AdapterSendDocumentResponse: MessageFns<AdapterSendDocumentResponse> = {
@@ -2778,7 +2780,7 @@ export const AdapterSendDocumentResponse: MessageFns<AdapterSendDocumentResponse
   fromPartial(object: DeepPartial<AdapterSendDocumentResponse>): AdapterSendDocumentResponse {
     const message = createBaseAdapterSendDocumentResponse();
     message.message = object.message ?? "";
-    message.sha256 = object.sha256 ?? new Uint8Array(0);
+    message.sha256 = object.sha256 ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -2863,7 +2865,7 @@ export const AdapterFetchDocumentRequest: MessageFns<AdapterFetchDocumentRequest
 };
 
 function createBaseAdapterFetchDocumentResponse(): AdapterFetchDocumentResponse {
-  return { content: new Uint8Array(0), sha256: new Uint8Array(0) };
+  return { content: EMPTY_BYTES, sha256: EMPTY_BYTES };
 }
 
 export const AdapterFetchDocumentResponse: MessageFns<AdapterFetchDocumentResponse> = {
@@ -2923,8 +2925,8 @@ export const AdapterFetchDocumentResponse: MessageFns<AdapterFetchDocumentRespon
   },
   fromPartial(object: DeepPartial<AdapterFetchDocumentResponse>): AdapterFetchDocumentResponse {
     const message = createBaseAdapterFetchDocumentResponse();
-    message.content = object.content ?? new Uint8Array(0);
-    message.sha256 = object.sha256 ?? new Uint8Array(0);
+    message.content = object.content ?? EMPTY_BYTES;
+    message.sha256 = object.sha256 ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -3564,7 +3566,7 @@ function createBaseAdapterVisibleMessage(): AdapterVisibleMessage {
     edited: false,
     deleted: false,
     reactions: [],
-    documentSha256: new Uint8Array(0),
+    documentSha256: EMPTY_BYTES,
   };
 }
 
@@ -3686,7 +3688,7 @@ export const AdapterVisibleMessage: MessageFns<AdapterVisibleMessage> = {
     message.edited = object.edited ?? false;
     message.deleted = object.deleted ?? false;
     message.reactions = object.reactions?.map((e) => AdapterVisibleReaction.fromPartial(e)) || [];
-    message.documentSha256 = object.documentSha256 ?? new Uint8Array(0);
+    message.documentSha256 = object.documentSha256 ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -3972,7 +3974,7 @@ export const AdapterGetStateDigestRequest: MessageFns<AdapterGetStateDigestReque
 };
 
 function createBaseAdapterStateDigest(): AdapterStateDigest {
-  return { sha256: new Uint8Array(0), canonical: new Uint8Array(0) };
+  return { sha256: EMPTY_BYTES, canonical: EMPTY_BYTES };
 }
 
 export const AdapterStateDigest: MessageFns<AdapterStateDigest> = {
@@ -4032,8 +4034,8 @@ export const AdapterStateDigest: MessageFns<AdapterStateDigest> = {
   },
   fromPartial(object: DeepPartial<AdapterStateDigest>): AdapterStateDigest {
     const message = createBaseAdapterStateDigest();
-    message.sha256 = object.sha256 ?? new Uint8Array(0);
-    message.canonical = object.canonical ?? new Uint8Array(0);
+    message.sha256 = object.sha256 ?? EMPTY_BYTES;
+    message.canonical = object.canonical ?? EMPTY_BYTES;
     return message;
   },
 };
@@ -4207,7 +4209,7 @@ export const AdapterServerEndpoint: MessageFns<AdapterServerEndpoint> = {
 };
 
 function createBaseAdapterDecodeRequest(): AdapterDecodeRequest {
-  return { messageType: "", payload: new Uint8Array(0), maxBytes: 0, maxDepth: 0 };
+  return { messageType: "", payload: EMPTY_BYTES, maxBytes: 0, maxDepth: 0 };
 }
 
 export const AdapterDecodeRequest: MessageFns<AdapterDecodeRequest> = {
@@ -4290,7 +4292,7 @@ export const AdapterDecodeRequest: MessageFns<AdapterDecodeRequest> = {
   fromPartial(object: DeepPartial<AdapterDecodeRequest>): AdapterDecodeRequest {
     const message = createBaseAdapterDecodeRequest();
     message.messageType = object.messageType ?? "";
-    message.payload = object.payload ?? new Uint8Array(0);
+    message.payload = object.payload ?? EMPTY_BYTES;
     message.maxBytes = object.maxBytes ?? 0;
     message.maxDepth = object.maxDepth ?? 0;
     return message;
