@@ -134,7 +134,7 @@ export enum ErrorCode {
   PREKEYS_UNAVAILABLE = 307,
   /**
    * NOT_FOUND - The resource does not exist, or the caller may not access it. The two
-   * cases are deliberately indistinguishable (AUTHZ-001).
+   * cases are deliberately indistinguishable (AUTHZ-ACCESS-001).
    */
   NOT_FOUND = 400,
   /** IDEMPOTENCY_CONFLICT - The client message id was used before with different content. */

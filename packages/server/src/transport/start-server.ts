@@ -1,0 +1,144 @@
+import { createServer, type IncomingMessage, type ServerResponse as HttpResponse } from "node:http";
+import { join, resolve } from "node:path";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
+import { collectExpiredUploads } from "../core/file-handlers.js";
+import type { ServerLimits } from "../core/limits.js";
+import type { Clock } from "../core/ports.js";
+import { ServerCore } from "../core/server-core.js";
+import { jsonLogger, silentLogger, type Logger } from "../log.js";
+import type { ServerStore } from "../store/server-store.js";
+import { openPostgresStore, openSqliteStore } from "../store/sql-server-store.js";
+import type { SqliteFsyncMode } from "../store/sqlite-driver.js";
+import { ConnectionHub } from "./connection-hub.js";
+import { CLOSE_GOING_AWAY, Connection } from "./connection.js";
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  /** TCP port; 0 picks a free one. Default 7420. */
+  readonly port?: number;
+  /** Interface to listen on. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Data folder for the SQLite database and blob files. Default ./kabar-data. */
+  readonly dataDir?: string;
+  /** A ready store, or a postgres:// URL; default SQLite in dataDir. */
+  readonly store?: ServerStore | string;
+  /** SQLite fsync mode for the embedded store. Default "commit". */
+  readonly sqliteFsync?: SqliteFsyncMode;
+  /** Limits overriding the defaults. */
+  readonly limits?: Partial<ServerLimits>;
+  /** Structured log destination; false for none. Default JSON lines on stdout. */
+  readonly logger?: Logger | false;
+  /** Clock port (tests). */
+  readonly clock?: Clock;
+  /** How often expired uploads are collected, in ms. Default 60 s. */
+  readonly gcIntervalMs?: number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** ws://host:port */
+  readonly url: string;
+  readonly port: number;
+  readonly core: ServerCore;
+  readonly store: ServerStore;
+  /** Graceful stop: no new connections, in-flight requests finish, sockets close, the store closes. */
+  close(): Promise<void>;
+}
+
+/** Starts the Kabar server: WebSocket gateway, health endpoint, store. */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const dataDir = resolve(options.dataDir ?? "kabar-data");
+  const logger = options.logger === false ? silentLogger : (options.logger ?? jsonLogger());
+  const store = typeof options.store === "object"
+    ? options.store
+    : typeof options.store === "string"
+      ? await openPostgresStore({ connectionString: options.store })
+      : openSqliteStore({ dataDir, ...(options.sqliteFsync !== undefined ? { fsync: options.sqliteFsync } : {}) });
+  const core = new ServerCore({
+    store,
+    blobs: join(dataDir, "blobs"),
+    limits: options.limits ?? {},
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    onInternalError: (error) => logger.log("internal.error", { message: error instanceof Error ? error.message : String(error) }),
+  });
+  const hub = new ConnectionHub();
+  const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
+  const connections = new Set<Connection>();
+
+  const http = createServer((req: IncomingMessage, res: HttpResponse) => {
+    // TRANSPORT-HEALTH-001: liveness and counters, never account data.
+    if (req.method === "GET" && req.url === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" });
+      const cpu = process.cpuUsage();
+      const usage = process.resourceUsage();
+      res.end(JSON.stringify({
+        status: "ok", store: store.kind, connections: connections.size, authenticated: hub.size,
+        storeStats: store.stats(), cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system, rssBytes: process.memoryUsage.rss(), maxRssBytes: usage.maxRSS * 1024,
+      }));
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ status: "not_found" }));
+  });
+  // maxPayload makes ws refuse an oversized message before buffering it (WIRE-FRAME-002).
+  const wss = new WebSocketServer({ server: http, maxPayload: core.ctx.limits.maxFrameBytes });
+  const perAddress = new Map<string, number>();
+  wss.on("connection", (socket, request) => {
+    // TRANSPORT-CONN-008: bound connections per remote address.
+    const address = request.socket.remoteAddress ?? "unknown";
+    const open = (perAddress.get(address) ?? 0) + 1;
+    if (open > core.ctx.limits.maxConnectionsPerIp || closing !== undefined) {
+      logger.log("connection.refused", { reason: closing !== undefined ? "shutting down" : "per-address limit" });
+      socket.close(1013, "try again later");
+      return;
+    }
+    perAddress.set(address, open);
+    socket.on("close", () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    });
+    const connection = new Connection(socket, { core, hub, logger, track, shuttingDown: () => closing !== undefined });
+    connections.add(connection);
+    socket.on("close", () => connections.delete(connection));
+  });
+
+  await new Promise<void>((done, fail) => {
+    http.once("error", fail);
+    http.listen(options.port ?? 7420, options.host ?? "127.0.0.1", () => done());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = options.host ?? "127.0.0.1";
+  const url = `ws://${host}:${port}`;
+
+  const gc = setInterval(() => {
+    void collectExpiredUploads(core.ctx)
+      .then((n) => n > 0 && logger.log("uploads.collected", { count: n }))
+      .catch(() => undefined);
+  }, options.gcIntervalMs ?? 60_000);
+  gc.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url, port, core, store,
+    // TRANSPORT-CONN-006: stop accepting, finish in-flight, then close.
+    close() {
+      closing ??= (async () => {
+        clearInterval(gc);
+        logger.log("shutdown.begin", { inFlight: pending.size });
+        http.close();
+        wss.close();
+        await Promise.allSettled([...pending]);
+        for (const connection of connections) connection.close(CLOSE_GOING_AWAY, "server shutting down");
+        await store.close();
+        logger.log("shutdown.done");
+      })();
+      return closing;
+    },
+  };
+}
