@@ -13,7 +13,12 @@ async function run(source: Uint8Array, transform: AttachmentEncryptor | Attachme
 }
 
 /** Encrypts a whole buffer; returns the ciphertext and its pointer (ENC-ATTACH-001..004). */
-export async function encryptAttachment(provider: CryptoProvider, plaintext: Uint8Array, key?: Uint8Array): Promise<{ ciphertext: Uint8Array; pointer: AttachmentPointer }> {
+export async function encryptAttachment(provider: CryptoProvider, plaintext: Uint8Array, key?: Uint8Array): Promise<{
+  /** The whole attachment ciphertext to upload. */
+  ciphertext: Uint8Array;
+  /** Key, digest and sizes to send end to end in a DocumentPointer. */
+  pointer: AttachmentPointer;
+}> {
   const encryptor = new AttachmentEncryptor(provider, key);
   const ciphertext = await run(plaintext, encryptor);
   return { ciphertext, pointer: encryptor.pointer() };

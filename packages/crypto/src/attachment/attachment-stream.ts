@@ -72,11 +72,13 @@ export class AttachmentEncryptor extends Transform {
     this.filled = 0;
   }
 
+  /** @internal Node stream hook: wipes key material when the stream is destroyed. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.result === undefined) this.hash.abort();
     callback(error);
   }
 
+  /** @internal Node stream hook: processes one input chunk. */
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       this.pending.length = 0;
@@ -97,6 +99,7 @@ export class AttachmentEncryptor extends Transform {
     }
   }
 
+  /** @internal Node stream hook: finishes the stream (final chunk and checks). */
   override _flush(callback: TransformCallback): void {
     try {
       this.seal(true);
@@ -144,6 +147,7 @@ export class AttachmentDecryptor extends Transform {
     this.hash = startHash(provider, options);
   }
 
+  /** @internal Node stream hook: wipes key material when the stream is destroyed. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (!this.finished) this.hash.abort();
     callback(error);
@@ -172,6 +176,7 @@ export class AttachmentDecryptor extends Transform {
     this.filled = 0;
   }
 
+  /** @internal Node stream hook: processes one input chunk. */
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       this.received += chunk.length;
@@ -193,6 +198,7 @@ export class AttachmentDecryptor extends Transform {
     }
   }
 
+  /** @internal Node stream hook: finishes the stream (final chunk and checks). */
   override _flush(callback: TransformCallback): void {
     try {
       if (this.received < this.expected) fail(ErrorCode.ATTACHMENT_TRUNCATED, "attachment ended before its final chunk", "ENC-ATTACH-005");

@@ -66,7 +66,12 @@ export function sealBackup(provider: CryptoProvider, master: Uint8Array, account
 }
 
 /** Opens a backup blob; any mismatch (secret, account, version, tamper) is BACKUP_INVALID (ENC-BACKUP-004). */
-export function openBackup(provider: CryptoProvider, master: Uint8Array, accountId: Uint8Array, blob: Uint8Array, expectedVersion?: bigint): { version: bigint; entries: Map<string, Uint8Array> } {
+export function openBackup(provider: CryptoProvider, master: Uint8Array, accountId: Uint8Array, blob: Uint8Array, expectedVersion?: bigint): {
+  /** The backup version sealed into the blob (rollback protection). */
+  version: bigint;
+  /** The history keys, by the names they were sealed under. */
+  entries: Map<string, Uint8Array>;
+} {
   if (blob.length < 4 + 8 + 16 + 12 + 16 + 32 || !bytesEqual(blob.subarray(0, 4), MAGIC)) fail(ErrorCode.BACKUP_INVALID, "not a key backup", "ENC-BACKUP-003");
   const body = blob.subarray(0, blob.length - 32);
   const salt = blob.subarray(12, 28);

@@ -54,7 +54,12 @@ export function acceptSenderKeyDistribution(distribution: SenderKeyDistribution,
 }
 
 /** Encrypts and signs one conversation message; returns SenderKeyMessage bytes and the advanced chain. */
-export function senderKeyEncrypt(provider: CryptoProvider, chain: SenderKeyChain, plaintext: Uint8Array): { chain: SenderKeyChain; message: Uint8Array } {
+export function senderKeyEncrypt(provider: CryptoProvider, chain: SenderKeyChain, plaintext: Uint8Array): {
+  /** The chain advanced by one iteration; store it before sending. */
+  chain: SenderKeyChain;
+  /** The serialized SenderKeyMessage to send. */
+  message: Uint8Array;
+} {
   const signing = chainSigningKeyPair(chain);
   if (chain.iteration > MAX_ITERATION) fail(ErrorCode.COUNTER_EXHAUSTED, "sender-key iteration exhausted", "ENC-SENDERKEY-004");
   const step = chainStep(provider, chain.chainKey);
@@ -86,7 +91,12 @@ export function parseSenderKeyMessage(bytes: Uint8Array): SenderKeyMessage {
  */
 export function senderKeyDecrypt(
   provider: CryptoProvider, lookup: (distributionId: Uint8Array) => SenderKeyChain | undefined, bytes: Uint8Array,
-): { chain: SenderKeyChain; plaintext: Uint8Array } {
+): {
+  /** The chain after this message (skipped keys updated); store it. */
+  chain: SenderKeyChain;
+  /** The decrypted content bytes. */
+  plaintext: Uint8Array;
+} {
   const message = parseSenderKeyMessage(bytes);
   const chain = lookup(message.distributionId);
   // ENC-SENDERKEY-005: a rotated-away or never-received distribution is unknown.

@@ -36,7 +36,12 @@ export interface SenderKeyChain {
   /** The private signing key: set only on the owner's chain. */
   readonly signingPrivateKey: Uint8Array | undefined;
   /** Receiver-side skipped keys, oldest first. */
-  readonly skipped: readonly { readonly iteration: number; readonly messageKey: Uint8Array }[];
+  readonly skipped: readonly {
+    /** The chain iteration the key decrypts. */
+    readonly iteration: number;
+    /** The message key kept for that iteration (32 bytes). */
+    readonly messageKey: Uint8Array;
+  }[];
 }
 
 /** The owner's signing key pair of a chain. */

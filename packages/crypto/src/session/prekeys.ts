@@ -40,21 +40,36 @@ export function kemPreKeySignedBytes(id: number, publicKey: Uint8Array): Uint8Ar
 }
 
 /** Creates a signed X25519 prekey. */
-export function createSignedPreKey(provider: CryptoProvider, device: DeviceKeys, id: number): { record: PreKeyRecord; published: SignedPreKey } {
+export function createSignedPreKey(provider: CryptoProvider, device: DeviceKeys, id: number): {
+  /** The private key pair the device keeps to answer session setups. */
+  record: PreKeyRecord;
+  /** The public part the device uploads with UploadPreKeysRequest. */
+  published: SignedPreKey;
+} {
   const keyPair = provider.x25519GenerateKeyPair();
   const signature = provider.ed25519Sign(device.signing, signedPreKeySignedBytes(id, keyPair.publicKey));
   return { record: { id, keyPair }, published: { id, publicKey: keyPair.publicKey, signature } };
 }
 
 /** Creates a signed ML-KEM-768 prekey. */
-export function createKemPreKey(provider: CryptoProvider, device: DeviceKeys, id: number, lastResort = false): { record: KemPreKeyRecord; published: KemPreKey } {
+export function createKemPreKey(provider: CryptoProvider, device: DeviceKeys, id: number, lastResort = false): {
+  /** The private key pair the device keeps to answer session setups. */
+  record: KemPreKeyRecord;
+  /** The public part the device uploads with UploadPreKeysRequest. */
+  published: KemPreKey;
+} {
   const keyPair = provider.mlKemGenerateKeyPair();
   const signature = provider.ed25519Sign(device.signing, kemPreKeySignedBytes(id, keyPair.publicKey));
   return { record: { id, keyPair, lastResort }, published: { id, publicKey: keyPair.publicKey, signature, lastResort } };
 }
 
 /** Creates a one-time X25519 prekey (unsigned; its use is bound by the key agreement). */
-export function createOneTimePreKey(provider: CryptoProvider, id: number): { record: PreKeyRecord; published: OneTimePreKey } {
+export function createOneTimePreKey(provider: CryptoProvider, id: number): {
+  /** The private key pair the device keeps to answer session setups. */
+  record: PreKeyRecord;
+  /** The public part the device uploads with UploadPreKeysRequest. */
+  published: OneTimePreKey;
+} {
   const keyPair = provider.x25519GenerateKeyPair();
   return { record: { id, keyPair }, published: { id, publicKey: keyPair.publicKey } };
 }

@@ -101,7 +101,12 @@ export function initiateSession(provider: CryptoProvider, params: InitiateSessio
 }
 
 /** Encrypts a plaintext into PairwiseMessage bytes (a PreKeyMessage until the first reply, ENC-X3DH-006). */
-export function encryptPairwise(provider: CryptoProvider, session: SessionState, plaintext: Uint8Array): { session: SessionState; message: Uint8Array } {
+export function encryptPairwise(provider: CryptoProvider, session: SessionState, plaintext: Uint8Array): {
+  /** The advanced session state; store it before sending. */
+  session: SessionState;
+  /** The serialized PairwiseMessage to send. */
+  message: Uint8Array;
+} {
   const { state, message } = ratchetEncrypt(provider, session, plaintext);
   const pending = session.pendingPreKey;
   const wire: PairwiseMessage = pending === undefined

@@ -32,7 +32,12 @@ function promote(record: SessionRecord, session: SessionState, replaced: Session
 }
 
 /** Encrypts with the current session. */
-export function encryptWithRecord(provider: CryptoProvider, record: SessionRecord, plaintext: Uint8Array): { record: SessionRecord; message: Uint8Array } {
+export function encryptWithRecord(provider: CryptoProvider, record: SessionRecord, plaintext: Uint8Array): {
+  /** The record with the advanced current session; store it before sending. */
+  record: SessionRecord;
+  /** The serialized PairwiseMessage to send. */
+  message: Uint8Array;
+} {
   if (record.current === undefined) fail(ErrorCode.SESSION_NOT_FOUND, "no session with this device", "ENC-X3DH-010");
   const out = encryptPairwise(provider, record.current, plaintext);
   return { record: { current: out.session, previous: record.previous }, message: out.message };
@@ -47,7 +52,10 @@ export function encryptWithRecord(provider: CryptoProvider, record: SessionRecor
  */
 export function decryptWithRecord(
   provider: CryptoProvider, params: Omit<DecryptPairwiseParams, "session"> & { readonly record: SessionRecord }, bytes: Uint8Array,
-): DecryptPairwiseResult & { readonly record: SessionRecord } {
+): DecryptPairwiseResult & {
+  /** The record with the session that decrypted promoted to current. */
+  readonly record: SessionRecord;
+} {
   let wire: PairwiseMessage;
   try {
     wire = decodeMessage(PairwiseMessage, bytes);

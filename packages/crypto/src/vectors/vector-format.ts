@@ -27,7 +27,12 @@ export interface VectorFile {
   /** Free-form notes for implementers. */
   readonly notes: string;
   /** Groups of cases. */
-  readonly testGroups: readonly { readonly type: string; readonly tests: readonly VectorTest[] }[];
+  readonly testGroups: readonly {
+    /** What the group's tests exercise, for example "ratchet-step". */
+    readonly type: string;
+    /** The test cases of the group. */
+    readonly tests: readonly VectorTest[];
+  }[];
 }
 
 /** Lowercase hex of bytes. */
