@@ -12,7 +12,7 @@ export { RuleViolation, isRuleViolation, expectRule } from "./registry/rule-viol
 export type { ClientTarget, CodecTarget, DecodeLimits, DecodeOutcome, ServerTarget, TargetMode, TargetProvider, TargetsByMode } from "./targets/target-types.js";
 export { clientAdapterProvider, type ClientAdapterOptions } from "./targets/client-provider.js";
 export { adapterCodecProvider, mutantCodecProvider, referenceCodecProvider } from "./targets/codec-providers.js";
-export { adapterServerProvider, commandServerProvider, urlServerProvider, DEFAULT_SERVER_START_TIMEOUT_MS } from "./targets/server-providers.js";
+export { adapterServerProvider, commandServerProvider, inProcessServerProvider, mutantServerProvider, urlServerProvider, DEFAULT_SERVER_START_TIMEOUT_MS } from "./targets/server-providers.js";
 export { AdapterSession } from "./targets/adapter-session.js";
 export { referenceCodec, referenceDecode, FRAME_TYPE } from "./codec/reference-codec.js";
 

@@ -4,7 +4,7 @@ import { ConformanceError } from "../errors.js";
 import type { Profile } from "../rules/rule.js";
 import { clientAdapterProvider } from "../targets/client-provider.js";
 import { adapterCodecProvider, mutantCodecProvider, referenceCodecProvider } from "../targets/codec-providers.js";
-import { adapterServerProvider, commandServerProvider, urlServerProvider } from "../targets/server-providers.js";
+import { adapterServerProvider, commandServerProvider, mutantServerProvider, urlServerProvider } from "../targets/server-providers.js";
 import type { TargetProvider } from "../targets/target-types.js";
 import type { CliCommand } from "./parse-args.js";
 
@@ -37,6 +37,7 @@ export async function providerForReplayTarget(target: string, options: { restart
   if (mode === "client") return clientAdapterProvider({ command: [kind, ...rest].join(":"), timeoutMs: options.timeoutMs });
   if (mode === "server" && kind === "url") return urlServerProvider({ url: value, restartCommand: options.restartCmd, profiles: options.profiles ?? ["core"] });
   if (mode === "server" && kind === "cmd") return commandServerProvider({ command: value, profiles: options.profiles ?? ["core"] });
+  if (mode === "server" && kind === "mutant") return mutantServerProvider(value, options.profiles);
   if (mode === "server" && kind === "adapter") return adapterServerProvider({ command: value, timeoutMs: options.timeoutMs });
   throw new ConformanceError("REPLAY_TOKEN_INVALID", `unknown replay target ${target}`);
 }

@@ -165,3 +165,27 @@ export async function adapterServerProvider(options: { command: string; timeoutM
     close: () => session.close(),
   };
 }
+
+/** A server target the kit runs in-process (a server mutant); `close` stops it. */
+export function inProcessServerProvider(target: ServerTarget & { close(): Promise<void> }, options: { replayTarget: string; profiles: readonly Profile[] }): TargetProvider<"server"> {
+  return {
+    mode: "server",
+    replayTarget: options.replayTarget,
+    identity: null,
+    profiles: options.profiles,
+    acquire: async () => target,
+    close: () => target.close(),
+  };
+}
+
+/** A registered server mutant (the reference server with one behaviour broken), started in-process. */
+export async function mutantServerProvider(id: string, profiles: readonly Profile[] = ["core", "groups", "files"]): Promise<TargetProvider<"server">> {
+  const { mutantRegistry } = await import("../registry/mutant-registry.js");
+  const mutant = mutantRegistry.get(id);
+  if (mutant === undefined || mutant.target !== "server" || mutant.create === undefined) {
+    const known = mutantRegistry.list("server").map((m) => m.id).join(", ");
+    throw new ConformanceError("USAGE", `no server mutant ${id}; known: ${known}`);
+  }
+  const target = (await mutant.create()) as ServerTarget & { close?: () => Promise<void> };
+  return inProcessServerProvider({ ...target, get url() { return target.url; }, restart: (o) => target.restart(o), close: () => target.close?.() ?? Promise.resolve() }, { replayTarget: `server:mutant:${id}`, profiles });
+}
