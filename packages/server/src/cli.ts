@@ -24,7 +24,7 @@ const LIMIT_FLAGS: Record<string, keyof ServerLimits> = {
   "upload-ttl-seconds": "uploadTtlSeconds",
 };
 
-const USAGE = `usage: kabar-server [--port N] [--host H] [--data DIR] [--store postgres://...] [--sqlite-fsync commit|pipelined] [--quiet]
+const USAGE = `usage: kabar-server [--port N] [--host H] [--data DIR] [--store postgres://...] [--sqlite-fsync commit|pipelined] [--quiet] [--log-requests]
   ${Object.keys(LIMIT_FLAGS).map((f) => `--${f} N`).join(" ")}`;
 
 async function main(): Promise<void> {
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       store: { type: "string" },
       "sqlite-fsync": { type: "string", default: "commit" },
       quiet: { type: "boolean", default: false },
+      "log-requests": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
       ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((flag) => [flag, { type: "string" as const }])),
     },
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     sqliteFsync,
     limits,
     logger: values.quiet ? silentLogger : logger,
+    logRequests: values["log-requests"] === true,
   });
   // Always printed, even with --quiet: other programs read the port from it.
   logger.log("listening", { port: server.port, url: server.url, store: server.store.kind });

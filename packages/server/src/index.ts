@@ -8,7 +8,7 @@ export { DEFAULT_LIMITS, resolveLimits, type ServerLimits } from "./core/limits.
 export { systemClock, systemRandom, type Clock, type Random } from "./core/ports.js";
 /** The storage port and its two implementations. */
 export type {
-  ServerStore, AccountRecord, DeviceRecord, DeviceKeys, StoredDeviceList, LogDelivery, InboxDelivery, UploadRecord, BlobRecord,
+  ServerStore, Committed, RemoteCommit, AccountRecord, DeviceRecord, DeviceKeys, StoredDeviceList, LogDelivery, InboxDelivery, UploadRecord, BlobRecord,
 } from "./store/server-store.js";
 export { openSqliteStore, openPostgresStore, type SqliteStoreOptions, type PostgresStoreOptions } from "./store/sql-server-store.js";
 export type { SqliteFsyncMode } from "./store/sqlite-driver.js";

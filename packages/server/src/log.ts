@@ -6,6 +6,13 @@ export type LogFields = Record<string, string | number | boolean | undefined>;
 
 /** Writes structured events; `event` names what happened. */
 export interface Logger {
+  /**
+   * Records one event. `event` is a short dotted name (`connection.open`,
+   * `request`, `internal.error`); `fields` carries identifiers, codes,
+   * sizes and timings only, never keys, ciphertext or content
+   * (TRANSPORT-LOG-001). Must not throw and should not block: it is called
+   * on the request path.
+   */
   log(event: string, fields?: LogFields): void;
 }
 

@@ -121,8 +121,7 @@ describe("files", () => {
     await h.call(s, "uploadPart", { uploadId: upload.uploadId, partIndex: 0, data: part(data, 0) });
     h.clock.advance(61_000);
     await rejects(h.call(s, "getUpload", { uploadId: upload.uploadId }), ErrorCode.NOT_FOUND);
-    const { collectExpiredUploads } = await import("../src/core/file-handlers.js");
-    expect(await collectExpiredUploads(h.core.ctx)).toBe(1);
+    expect(await h.core.collectExpiredUploads()).toBe(1);
     expect((await h.store.snapshot()).upload_parts).toEqual([]);
     await open(h, s, data);
     await h.close();

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -12,7 +12,12 @@ export interface BlobFiles {
    */
   writePart(uploadId: Uint8Array, partIndex: number, partDigest: Uint8Array, data: Uint8Array): Promise<void>;
   /** Streams the recorded parts, in index order, into the blob file, returning its size and SHA-256; never holds the whole file in memory. */
-  assemble(uploadId: Uint8Array, partDigests: readonly Uint8Array[], blobId: Uint8Array): Promise<{ size: bigint; digest: Uint8Array }>;
+  assemble(uploadId: Uint8Array, partDigests: readonly Uint8Array[], blobId: Uint8Array): Promise<{
+    /** Bytes written to the blob file: the sum of the part sizes. */
+    size: bigint;
+    /** SHA-256 of the blob file's bytes, for comparison with the upload's declared digest. */
+    digest: Uint8Array;
+  }>;
   /** Reads a byte range of a blob. */
   readRange(blobId: Uint8Array, offset: bigint, length: number): Promise<Uint8Array>;
   /** Deletes an upload's parts. */
@@ -32,16 +37,24 @@ export function directoryBlobFiles(root: string): BlobFiles {
     async writePart(uploadId, partIndex, partDigest, data) {
       await mkdir(uploadDir(uploadId), { recursive: true });
       const final = partPath(uploadId, partIndex, partDigest);
-      const temp = `${final}.tmp`;
-      const handle = await open(temp, "w");
+      // A temp name of its own per write: a resent part can arrive while the
+      // first copy is still being written (reconnect during an upload);
+      // both then finish, and either rename leaves the same bytes.
+      const temp = `${final}.${randomBytes(8).toString("hex")}.tmp`;
       try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
+        const handle = await open(temp, "w");
+        try {
+          await handle.writeFile(data);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        // The rename makes a part appear whole or not at all after a crash.
+        await rename(temp, final);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
       }
-      // The rename makes a part appear whole or not at all after a crash.
-      await rename(temp, final);
     },
     async assemble(uploadId, partDigests, blobId) {
       await mkdir(join(root, "blobs"), { recursive: true });

@@ -13,8 +13,13 @@ export interface Session {
   challenge: Uint8Array | undefined;
   /** When the challenge was issued. */
   challengeIssuedMs: number;
-  /** The authenticated device, once Authenticate succeeded. */
-  device: { readonly accountId: Uint8Array; readonly deviceId: number } | undefined;
+  /** The authenticated device, once Authenticate succeeded; undefined before (requests other than Hello, Ping and RegisterAccount then fail with AUTH_REQUIRED). */
+  device: {
+    /** The 32-byte account id the device signed the challenge for. */
+    readonly accountId: Uint8Array;
+    /** The device's id within that account (1-based, as in the signed device list). */
+    readonly deviceId: number;
+  } | undefined;
 }
 
 /** A fresh session for a new connection. */
@@ -22,13 +27,47 @@ export function newSession(): Session {
   return { version: undefined, challenge: undefined, challengeIssuedMs: 0, device: undefined };
 }
 
-/** Something to push to connected devices after a commit. */
+/**
+ * Something to push to connected devices after a commit. The transport
+ * delivers these only after the response that caused them was sent
+ * (SYNC-PUSH-002); a device that is offline simply misses the push and
+ * catches up with GetDifference or FetchInbox.
+ */
 export type PushEffect =
-  | { readonly kind: "update"; readonly accountId: Uint8Array; readonly update: AccountUpdate }
-  | { readonly kind: "inbox"; readonly accountId: Uint8Array; readonly deviceId: number; readonly entry: InboxEntry }
-  | { readonly kind: "deviceList"; readonly accountIds: readonly Uint8Array[]; readonly deviceList: SignedDeviceList }
-  /** Devices dropped from their account's list: their connections end (SERVER-DEVICES-005). */
-  | { readonly kind: "devicesRemoved"; readonly accountId: Uint8Array; readonly deviceIds: readonly number[] };
+  | {
+    /** A committed update of one account's log, pushed to every connected device of that account. */
+    readonly kind: "update";
+    /** The 32-byte id of the account whose log gained the update. */
+    readonly accountId: Uint8Array;
+    /** The update as stored, with its sequence number in that account's log. */
+    readonly update: AccountUpdate;
+  }
+  | {
+    /** A new entry in one device's inbox, pushed to that device only. */
+    readonly kind: "inbox";
+    /** The 32-byte id of the recipient account. */
+    readonly accountId: Uint8Array;
+    /** The recipient device within that account. */
+    readonly deviceId: number;
+    /** The stored inbox entry, with its per-device inbox sequence number. */
+    readonly entry: InboxEntry;
+  }
+  | {
+    /** A newly published signed device list, pushed to every connected device of the listed accounts. */
+    readonly kind: "deviceList";
+    /** The 32-byte ids of the accounts to notify: the owner and every account sharing a conversation with it. */
+    readonly accountIds: readonly Uint8Array[];
+    /** The signed list exactly as published. */
+    readonly deviceList: SignedDeviceList;
+  }
+  | {
+    /** Devices dropped from their account's list: their connections end (SERVER-DEVICES-005). */
+    readonly kind: "devicesRemoved";
+    /** The 32-byte id of the account that removed the devices. */
+    readonly accountId: Uint8Array;
+    /** The removed device ids; their open connections get a fatal AUTH_FAILED push and close with code 4403 (`CLOSE_DEVICE_REMOVED`). */
+    readonly deviceIds: readonly number[];
+  };
 
 /** What the handlers need: ports and configuration. */
 export interface CoreContext {

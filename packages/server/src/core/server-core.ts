@@ -16,19 +16,25 @@ import * as sync from "./sync-handlers.js";
 
 /** Options of {@link ServerCore}. */
 export interface ServerCoreOptions {
+  /** Where accounts, logs, inboxes, prekeys and upload records live; every write is one durable transaction of this store. */
   readonly store: ServerStore;
-  /** Where blob bytes go; a directory path or a BlobFiles implementation. */
+  /** Where blob bytes go: a directory path (used through {@link directoryBlobFiles}) or a BlobFiles implementation. */
   readonly blobs: string | BlobFiles;
+  /** Time source for challenge expiry, rate limits, upload expiry and server timestamps. Default {@link systemClock}. */
   readonly clock?: Clock;
+  /** Source of Hello challenges and upload ids; must be cryptographically secure outside tests. Default {@link systemRandom}. */
   readonly random?: Random;
+  /** Limits overriding {@link DEFAULT_LIMITS}; unlisted ones keep their default. */
   readonly limits?: Partial<ServerLimits>;
-  /** Called for unexpected faults (answered as INTERNAL). */
+  /** Called with every unexpected fault (anything not a KabarError); the client sees only INTERNAL. Default: ignored. */
   readonly onInternalError?: (error: unknown) => void;
 }
 
 /** A handled request: the response, then what to push once it is sent. */
 export interface HandleResult {
+  /** The answer to send, carrying the request's id; a ProtocolError result when the request was rejected. */
   readonly response: ServerResponse;
+  /** Deliveries caused by the committed write, to hand to connected devices after the response went out (SYNC-PUSH-002); empty for reads, rejections and idempotent replays. */
   readonly pushes: readonly PushEffect[];
 }
 
@@ -41,7 +47,7 @@ type Result = NonNullable<ServerResponse["result"]>;
  * state (WIRE-ERROR-001) because every write is one store transaction.
  */
 export class ServerCore {
-  readonly ctx: CoreContext;
+  private readonly ctx: CoreContext;
   private readonly onInternalError: (error: unknown) => void;
 
   constructor(options: ServerCoreOptions) {
@@ -57,6 +63,25 @@ export class ServerCore {
       completing: new Map(),
     };
     this.onInternalError = options.onInternalError ?? (() => undefined);
+  }
+
+  /** The enforced limits: the defaults with the constructor's overrides applied. The transport reads its frame, rate and buffer bounds from here. */
+  get limits(): ServerLimits {
+    return this.ctx.limits;
+  }
+
+  /** The clock the core uses; the transport uses it for rate limiting and push timestamps so tests control all time at once. */
+  get clock(): Clock {
+    return this.ctx.clock;
+  }
+
+  /**
+   * Deletes incomplete uploads whose expiry (created + `uploadTtlSeconds`)
+   * has passed, with their stored parts. Returns how many were deleted.
+   * The WebSocket server calls this periodically.
+   */
+  collectExpiredUploads(): Promise<number> {
+    return files.collectExpiredUploads(this.ctx);
   }
 
   /** Handles one request on one session. Never throws. */

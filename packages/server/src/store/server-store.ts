@@ -6,15 +6,21 @@ import type {
 
 /** A signed device list as stored: the exact bytes published, and its version. */
 export interface StoredDeviceList {
+  /** The serialized DeviceList exactly as the client signed it; served back byte for byte so signatures keep verifying. */
   readonly body: Uint8Array;
+  /** The account identity key's Ed25519 signature over `body`. */
   readonly signature: Uint8Array;
+  /** The list's version, copied out of `body`; each published list must have a greater one. */
   readonly version: bigint;
 }
 
 /** A device's keys as certified in the account's device list. */
 export interface DeviceKeys {
+  /** The device's id within its account; never reused for other keys once certified. */
   readonly deviceId: number;
+  /** The device's Ed25519 public key; it signs Authenticate challenges and prekeys. */
   readonly signingKey: Uint8Array;
+  /** The device's X25519 identity public key used by key agreement. */
   readonly identityKey: Uint8Array;
   /** The serialized DeviceCertificate, verbatim. */
   readonly certificate: Uint8Array;
@@ -24,14 +30,19 @@ export interface DeviceKeys {
 export interface DeviceRecord extends DeviceKeys {
   /** In the account's current device list. */
   readonly current: boolean;
+  /** The last inbox sequence number allocated to this device (0 before its first entry); entries are numbered without gaps (SYNC-INBOX-001). */
   readonly inboxSeq: bigint;
+  /** The highest inbox sequence number the device acknowledged; entries up to it are deleted. */
   readonly ackedSeq: bigint;
 }
 
 /** An account as stored. */
 export interface AccountRecord {
+  /** The 32-byte account id (derived from the identity key by the client, opaque to the server). */
   readonly accountId: Uint8Array;
+  /** The account's Ed25519 identity public key; it signs every device list. */
   readonly identityKey: Uint8Array;
+  /** The latest published signed device list. */
   readonly deviceList: StoredDeviceList;
   /** The log's latest sequence number. */
   readonly seq: bigint;
@@ -41,29 +52,84 @@ export interface AccountRecord {
 
 /** An update committed to one account's log, to push to its devices. */
 export interface LogDelivery {
+  /** The 32-byte id of the account whose log gained the update. */
   readonly accountId: Uint8Array;
+  /** The committed update with its sequence number in that log. */
   readonly update: AccountUpdate;
 }
 
 /** An entry committed to one device's inbox, to push to it. */
 export interface InboxDelivery {
+  /** The 32-byte id of the recipient account. */
   readonly accountId: Uint8Array;
+  /** The recipient device within that account. */
   readonly deviceId: number;
+  /** The committed entry with its sequence number in that device's inbox. */
   readonly entry: InboxEntry;
 }
 
 /** A committed write and what to push because of it. */
 export interface Committed<T> {
+  /** What the request is answered with; for an idempotent replay, the first response again. */
   readonly response: T;
+  /** The log updates this transaction appended, one per account, to push after the response; empty for a replay. */
   readonly deliveries: readonly LogDelivery[];
 }
 
+/**
+ * A commit made by another process sharing the database, as announced to
+ * the others: just enough to find what to push. The listener reads the
+ * update or entry itself from the store.
+ */
+export type RemoteCommit =
+  | {
+    /** An account's log gained an update. */
+    readonly kind: "update";
+    /** The 32-byte id of that account. */
+    readonly accountId: Uint8Array;
+    /** The update's sequence number in the account's log. */
+    readonly seq: bigint;
+  }
+  | {
+    /** A device's inbox gained an entry. */
+    readonly kind: "inbox";
+    /** The 32-byte id of the recipient account. */
+    readonly accountId: Uint8Array;
+    /** The recipient device. */
+    readonly deviceId: number;
+    /** The entry's sequence number in that device's inbox. */
+    readonly inboxSeq: bigint;
+  }
+  | {
+    /** A device authenticated a connection on another gateway; an older connection of it here is displaced (TRANSPORT-CONN-003). */
+    readonly kind: "deviceConnected";
+    /** The 32-byte id of the device's account. */
+    readonly accountId: Uint8Array;
+    /** The device. */
+    readonly deviceId: number;
+    /** Database-wide increasing number of the announcement ({@link ServerStore.announceConnection}): the connection with the higher one is the newer. */
+    readonly order: bigint;
+  }
+  | {
+    /** A published device list dropped devices; their open connections must end (SERVER-DEVICES-005). */
+    readonly kind: "devicesRemoved";
+    /** The 32-byte id of the account. */
+    readonly accountId: Uint8Array;
+    /** The removed device ids. */
+    readonly deviceIds: readonly number[];
+  };
+
 /** An upload as stored. */
 export interface UploadRecord {
+  /** The upload as the client sees it: id, part size, part count, expiry and received parts. */
   readonly session: UploadSession;
+  /** The 32-byte id of the uploading account; only it may add parts or complete the upload. */
   readonly accountId: Uint8Array;
+  /** The conversation whose current members may read the finished blob. */
   readonly conversationId: Uint8Array;
+  /** The declared total size in bytes (of ciphertext); counted against the account's quota while open. */
   readonly size: bigint;
+  /** The declared SHA-256 of the whole ciphertext, checked when the upload completes. */
   readonly digest: Uint8Array;
   /** Set once completed. */
   readonly blobId: Uint8Array | undefined;
@@ -73,10 +139,15 @@ export interface UploadRecord {
 
 /** A completed blob as stored. */
 export interface BlobRecord {
+  /** The blob's random id, handed to the uploader by CompleteUpload. */
   readonly blobId: Uint8Array;
+  /** The 32-byte id of the account that uploaded it; its quota is charged. */
   readonly accountId: Uint8Array;
+  /** The conversation whose current members may download it (AUTHZ). */
   readonly conversationId: Uint8Array;
+  /** The blob's size in bytes. */
   readonly size: bigint;
+  /** The SHA-256 of the blob's bytes, verified when it was assembled. */
   readonly digest: Uint8Array;
 }
 
@@ -105,13 +176,25 @@ export interface ServerStore {
    * DeviceListChanged update to the account's log and to the log of every
    * account sharing a conversation with it.
    */
-  publishDeviceList(input: { accountId: Uint8Array; deviceList: StoredDeviceList; devices: readonly DeviceKeys[]; nowMs: number }): Promise<Committed<{ version: bigint; seq: bigint; removedDeviceIds: number[] }>>;
+  publishDeviceList(input: { accountId: Uint8Array; deviceList: StoredDeviceList; devices: readonly DeviceKeys[]; nowMs: number }): Promise<Committed<{
+    /** The version now stored. */
+    version: bigint;
+    /** The DeviceListChanged update's sequence number in the publisher's own log. */
+    seq: bigint;
+    /** Devices of the previous list missing from the new one; their sessions must end. */
+    removedDeviceIds: number[];
+  }>>;
 
   /** Adds prekeys for a current device; PREKEY_LIMIT when over the stored maximum. */
   uploadPreKeys(input: {
     accountId: Uint8Array; deviceId: number; signedPreKey: SignedPreKey | undefined; kemPreKeys: readonly KemPreKey[];
     oneTimePreKeys: readonly OneTimePreKey[]; lastResortKemPreKey: KemPreKey | undefined; maxStored: number;
-  }): Promise<{ oneTimePreKeys: number; kemPreKeys: number }>;
+  }): Promise<{
+    /** Unclaimed one-time prekeys the device now has stored. */
+    oneTimePreKeys: number;
+    /** Unclaimed one-time KEM prekeys (last-resort key excluded) the device now has stored. */
+    kemPreKeys: number;
+  }>;
   /**
    * Claims one bundle per listed current device (all current devices when
    * empty), removing each handed-out one-time key in the same transaction
@@ -138,14 +221,31 @@ export interface ServerStore {
   sendToDevices(input: {
     sender: Uint8Array; senderDeviceId: number; clientMessageId: Uint8Array; recipient: Uint8Array;
     messages: readonly DeviceCiphertext[]; deviceListVersion: bigint; requestDigest: Uint8Array; nowMs: number;
-  }): Promise<{ response: SendToDevicesResponse; deliveries: readonly InboxDelivery[] }>;
+  }): Promise<{
+    /** The answer (server time of the first send, also for a replay). */
+    response: SendToDevicesResponse;
+    /** One entry per recipient device to push after the response; empty for a replay. */
+    deliveries: readonly InboxDelivery[];
+  }>;
 
   /** Log updates with seq > afterSeq, at most limit and about maxBytes of ciphertext. */
-  readLog(accountId: Uint8Array, afterSeq: bigint, limit: number, maxBytes: number): Promise<{ updates: AccountUpdate[]; seq: bigint; oldestSeq: bigint }>;
+  readLog(accountId: Uint8Array, afterSeq: bigint, limit: number, maxBytes: number): Promise<{
+    /** The updates in increasing seq order; fewer than `limit` when the log ends or `maxBytes` was reached (at least one if any is readable), empty when afterSeq is before oldestSeq. */
+    updates: AccountUpdate[];
+    /** The log's latest sequence number at read time. */
+    seq: bigint;
+    /** Updates with seq <= oldestSeq were trimmed and can no longer be read. */
+    oldestSeq: bigint;
+  }>;
   /** Drops log updates with seq <= upToSeq (retention). */
   trimLog(accountId: Uint8Array, upToSeq: bigint): Promise<void>;
   /** Unacknowledged inbox entries after afterSeq. */
-  readInbox(accountId: Uint8Array, deviceId: number, afterSeq: bigint, limit: number, maxBytes: number): Promise<{ entries: InboxEntry[]; more: boolean }>;
+  readInbox(accountId: Uint8Array, deviceId: number, afterSeq: bigint, limit: number, maxBytes: number): Promise<{
+    /** Entries in increasing inbox seq order. */
+    entries: InboxEntry[];
+    /** True when further entries exist beyond the returned ones (the count or byte bound was hit). */
+    more: boolean;
+  }>;
   /** Deletes inbox entries up to upToSeq; ACK_INVALID above the inbox's latest seq. */
   ackInbox(accountId: Uint8Array, deviceId: number, upToSeq: bigint): Promise<bigint>;
 
@@ -164,6 +264,25 @@ export interface ServerStore {
   getReadableBlob(blobId: Uint8Array, accountId: Uint8Array): Promise<BlobRecord | undefined>;
   /** Deletes incomplete uploads that expired; returns their ids. */
   deleteExpiredUploads(nowMs: number): Promise<Uint8Array[]>;
+
+  /**
+   * Reports commits of other processes sharing this database, in commit
+   * order, so a gateway can push them to its own connections (SYNC-PUSH-001
+   * across gateways). Absent when the store cannot see other writers
+   * (SQLite) or announcing is off. Announcements are hints: one lost while
+   * the listening connection reconnects is simply not pushed. Resolves
+   * once listening; the returned function stops.
+   */
+  watchRemoteCommits?(listener: (commit: RemoteCommit) => void): Promise<() => Promise<void>>;
+  /**
+   * Tells the other processes that a device just authenticated a connection
+   * here (a "deviceConnected" {@link RemoteCommit} for them), so they
+   * displace an older connection of the same device (TRANSPORT-CONN-003
+   * across gateways). Resolves with the announcement's database-wide
+   * increasing number, which orders connections made at nearly the same
+   * time on different gateways. Present exactly when watchRemoteCommits is.
+   */
+  announceConnection?(accountId: Uint8Array, deviceId: number): Promise<bigint>;
 
   /** Operational counters of the backing database (for /healthz and benchmarks). */
   stats(): Record<string, number>;

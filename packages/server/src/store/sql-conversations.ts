@@ -2,7 +2,7 @@ import {
   ChangeMembersResponse, ConversationKind, ConversationUpdate, CreateConversationResponse, ErrorCode, type SendMessageResponse,
 } from "@kabar/protocol";
 import { fail, invalidField, notFound } from "../core/fail.js";
-import { appendLog } from "./sql-log.js";
+import { appendLogMany } from "./sql-log.js";
 import { big, bytes, num, type SqlTx } from "./sql-driver.js";
 import type { Committed, LogDelivery, ServerStore } from "./server-store.js";
 
@@ -30,11 +30,9 @@ async function requireAccounts(tx: SqlTx, ids: readonly Uint8Array[]): Promise<v
 
 /** Appends one update to several logs (SYNC-LOG-004) in increasing account order (no deadlocks on PostgreSQL). */
 async function fanOut(tx: SqlTx, accounts: readonly Uint8Array[], update: ConversationUpdate, nowMs: number): Promise<LogDelivery[]> {
-  const deliveries: LogDelivery[] = [];
-  for (const accountId of sortIds(accounts)) {
-    deliveries.push({ accountId, update: await appendLog(tx, accountId, { kind: "conversation", update }, nowMs) });
-  }
-  return deliveries;
+  const sorted = sortIds(accounts);
+  const updates = await appendLogMany(tx, sorted, { kind: "conversation", update }, nowMs);
+  return sorted.map((accountId, i) => ({ accountId, update: updates[i]! }));
 }
 
 /** Creates a conversation; the same id with the same kind and members replays the first response. */
@@ -140,8 +138,11 @@ export async function sendMessage(tx: SqlTx, input: Input<"sendMessage">, lock: 
     }
     return { response: { seq: big(prior.sender_seq), serverTimeMs: big(prior.time_ms) }, deliveries: [] };
   }
-  const conversation = (await tx.all(`SELECT epoch FROM conversations WHERE conversation_id = ?${lock}`, [input.conversationId]))[0];
-  const memberIds = conversation === undefined ? [] : await members(tx, input.conversationId);
+  // The latest ConversationUpdate lists the members, sorted: it is written
+  // in the same transaction as every change of the members table, so one
+  // row read replaces the membership query.
+  const conversation = (await tx.all(`SELECT epoch, latest FROM conversations WHERE conversation_id = ?${lock}`, [input.conversationId]))[0];
+  const memberIds = conversation === undefined ? [] : ConversationUpdate.decode(bytes(conversation.latest)).memberAccountIds;
   // AUTHZ-ACCESS-004: only members send; non-members and unknown ids look alike.
   if (conversation === undefined || !memberIds.some((id) => sameBytes(id, input.sender))) throw notFound("conversation");
   const epoch = big(conversation.epoch);
@@ -157,11 +158,12 @@ export async function sendMessage(tx: SqlTx, input: Input<"sendMessage">, lock: 
   };
   const deliveries: LogDelivery[] = [];
   let senderSeq = 0n;
-  for (const accountId of memberIds) {
-    const update = await appendLog(tx, accountId, { kind: "message", message }, input.nowMs);
+  const updates = await appendLogMany(tx, memberIds, { kind: "message", message }, input.nowMs);
+  memberIds.forEach((accountId, i) => {
+    const update = updates[i]!;
     if (sameBytes(accountId, input.sender)) senderSeq = update.seq;
     deliveries.push({ accountId, update });
-  }
+  });
   await tx.run(
     `INSERT INTO messages (sender_account_id, client_message_id, conversation_id, sender_device_id, ciphertext, sender_seq, time_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -10,6 +10,8 @@ export type SqlRow = Record<string, unknown>;
 
 /** Statements run inside one transaction. SQL uses `?` placeholders. */
 export interface SqlTx {
+  /** The database behind the transaction, for the few statements written per dialect. */
+  readonly dialect: "sqlite" | "postgres";
   /** Runs a statement and returns its rows (also for `... RETURNING`). */
   all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
   /** Runs a statement and returns how many rows it changed. */

@@ -1,6 +1,6 @@
 import { DeviceCertificate, ErrorCode, type KemPreKey, type PreKeyBundle } from "@kabar/protocol";
 import { fail, notFound } from "../core/fail.js";
-import { appendLog } from "./sql-log.js";
+import { appendLogMany } from "./sql-log.js";
 import { big, bytes, num, type SqlRow, type SqlTx } from "./sql-driver.js";
 import type { AccountRecord, Committed, DeviceKeys, DeviceRecord, LogDelivery, ServerStore, StoredDeviceList } from "./server-store.js";
 
@@ -115,11 +115,13 @@ export async function publishDeviceList(
   const deliveries: LogDelivery[] = [];
   let ownSeq = 0n;
   const changed = { accountId: input.accountId, version: input.deviceList.version };
-  for (const target of await contactsOf(tx, input.accountId)) {
-    const update = await appendLog(tx, target, { kind: "deviceList", changed }, input.nowMs);
+  const targets = await contactsOf(tx, input.accountId);
+  const updates = await appendLogMany(tx, targets, { kind: "deviceList", changed }, input.nowMs);
+  targets.forEach((target, i) => {
+    const update = updates[i]!;
     if (sameBytes(target, input.accountId)) ownSeq = update.seq;
     deliveries.push({ accountId: target, update });
-  }
+  });
   return { response: { version: input.deviceList.version, seq: ownSeq, removedDeviceIds }, deliveries };
 }
 

@@ -1,6 +1,6 @@
 import { AccountUpdate, ConversationMessage, ConversationUpdate, DeviceListChanged, ErrorCode, MAX_SEQUENCE } from "@kabar/protocol";
 import { fail } from "../core/fail.js";
-import { big, bytes, num, type SqlRow, type SqlTx } from "./sql-driver.js";
+import { big, bytes, num, type SqlRow, type SqlTx, type SqlValue } from "./sql-driver.js";
 
 /** Log row kinds. */
 export const LOG_MESSAGE = 1;
@@ -13,20 +13,27 @@ export type LogContent =
   | { readonly kind: "conversation"; readonly update: ConversationUpdate }
   | { readonly kind: "deviceList"; readonly changed: DeviceListChanged };
 
+/** Log rows inserted by one statement; 7 parameters each stays far below both databases' parameter limits. */
+const INSERT_CHUNK = 256;
+
 /**
- * Appends one update to an account's log and returns it with its sequence
- * number. The counter row update takes the account's row lock (PostgreSQL)
- * or runs under the single writer (SQLite), so sequence numbers are
- * allocated without gaps or reuse (SYNC-LOG-001).
+ * Appends the same content to one or more accounts' logs (SYNC-LOG-004)
+ * and returns the updates in the order of `accountIds`, which must be
+ * distinct and in increasing byte order. Each account's counter row update
+ * takes its row lock (PostgreSQL) or runs under the single writer (SQLite),
+ * so sequence numbers are allocated without gaps or reuse (SYNC-LOG-001);
+ * taking them in increasing account order means concurrent fan-outs on
+ * PostgreSQL cannot deadlock. The log rows are written by one multi-row
+ * INSERT (per 256 accounts) instead of one INSERT each.
  */
-export async function appendLog(tx: SqlTx, accountId: Uint8Array, content: LogContent, nowMs: number): Promise<AccountUpdate> {
-  const rows = await tx.all("UPDATE accounts SET seq = seq + 1 WHERE account_id = ? AND seq < ? RETURNING seq", [accountId, MAX_SEQUENCE]);
-  if (rows.length === 0) {
-    // SYNC-LOG-003: a log at the top of its range refuses further updates
-    // rather than wrapping around.
-    throw fail(ErrorCode.SEQUENCE_INVALID, "account log is at its maximum sequence number", "SYNC-LOG-003");
+export async function appendLogMany(tx: SqlTx, accountIds: readonly Uint8Array[], content: LogContent, nowMs: number): Promise<AccountUpdate[]> {
+  if (accountIds.length === 0) return [];
+  const seqs: bigint[] = [];
+  for (const id of accountIds) {
+    const rows = await tx.all("UPDATE accounts SET seq = seq + 1 WHERE account_id = ? AND seq < ? RETURNING seq", [id, MAX_SEQUENCE]);
+    if (rows.length === 0) throw logFull();
+    seqs.push(big(rows[0]!.seq));
   }
-  const seq = big(rows[0]!.seq);
   let kind: number;
   let payload: Uint8Array | null = null;
   let sender: Uint8Array | null = null;
@@ -46,10 +53,23 @@ export async function appendLog(tx: SqlTx, accountId: Uint8Array, content: LogCo
       payload = DeviceListChanged.encode(content.changed).finish();
       break;
   }
-  await tx.run("INSERT INTO log (account_id, seq, time_ms, kind, payload, msg_sender, msg_cmid) VALUES (?, ?, ?, ?, ?, ?, ?)", [
-    accountId, seq, nowMs, kind, payload, sender, cmid,
-  ]);
-  return { seq, count: 1, serverTimeMs: BigInt(nowMs), kind: toKind(content) };
+  for (let i = 0; i < accountIds.length; i += INSERT_CHUNK) {
+    const count = Math.min(INSERT_CHUNK, accountIds.length - i);
+    const params: SqlValue[] = [];
+    for (let j = i; j < i + count; j++) params.push(accountIds[j]!, seqs[j]!, nowMs, kind, payload, sender, cmid);
+    await tx.run(
+      `INSERT INTO log (account_id, seq, time_ms, kind, payload, msg_sender, msg_cmid) VALUES ${Array(count).fill("(?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+      params,
+    );
+  }
+  const updateKind = toKind(content);
+  const serverTimeMs = BigInt(nowMs);
+  return seqs.map((seq) => ({ seq, count: 1, serverTimeMs, kind: updateKind }));
+}
+
+/** SYNC-LOG-003: a log at the top of its range refuses further updates rather than wrapping around. */
+function logFull(): Error {
+  return fail(ErrorCode.SEQUENCE_INVALID, "account log is at its maximum sequence number", "SYNC-LOG-003");
 }
 
 function toKind(content: LogContent): AccountUpdate["kind"] {

@@ -32,8 +32,18 @@ export interface SqliteDriverOptions {
 }
 
 
+/** fsyncs of the WAL allowed to run at once in "pipelined" mode. */
+const MAX_SYNCS = 2;
+
 /** Answers one committed batch; with an error, rejects all its callers. */
 type Answer = (error?: unknown) => void;
+
+/** The batches one fsync covers, and that fsync's outcome once known. */
+interface SyncEntry {
+  readonly covered: Answer[];
+  done: boolean;
+  error: unknown;
+}
 
 function toParam(value: SqlValue): unknown {
   // better-sqlite3 binds Buffers as BLOBs; plain Uint8Arrays are rejected.
@@ -64,7 +74,12 @@ export class SqliteDriver implements SqlDriver {
   private walFd: number | undefined;
   /** Committed batches waiting for an fsync that started after their COMMIT. */
   private unsynced: Answer[] = [];
-  private syncing: Promise<void> | undefined;
+  /** fsyncs running on the thread pool (at most MAX_SYNCS). */
+  private readonly syncing = new Set<Promise<void>>();
+  /** Batches handed to an fsync, in commit order, until answered. */
+  private readonly syncOrder: SyncEntry[] = [];
+  /** An fsync failed: later ones no longer vouch for earlier batches. */
+  private syncFailed = false;
   private commitsSinceCheckpoint = 0;
   private readonly checkpointEvery: number;
 
@@ -112,6 +127,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   private readonly tx: SqlTx = {
+    dialect: "sqlite",
     all: async (sql, params = []) => {
       const statement = this.statement(sql);
       const bound = params.map(toParam);
@@ -177,33 +193,76 @@ export class SqliteDriver implements SqlDriver {
     this.draining = false;
   }
 
-  /** Starts one fsync covering every commit so far, unless one is running (it restarts itself). */
+  /**
+   * Starts one fsync covering every commit so far. Up to MAX_SYNCS run at
+   * once, so a commit made while an fsync is running gets its own at once
+   * instead of waiting for that one to end; beyond that, commits wait and
+   * the next fsync to start covers them all. Each batch is answered after
+   * an fsync that started after its COMMIT: its own, or a later one that
+   * finished first (which covers it too). Batches are answered in commit
+   * order, so pushes never overtake each other.
+   */
   private startSync(): void {
-    if (this.syncing !== undefined || this.unsynced.length === 0) return;
+    if (this.syncing.size >= MAX_SYNCS || this.unsynced.length === 0) return;
     this.walFd ??= openSync(`${this.path}-wal`, "r+");
     const fd = this.walFd;
-    const covered = this.unsynced;
+    const entry: SyncEntry = { covered: this.unsynced, done: false, error: undefined };
     this.unsynced = [];
+    this.syncOrder.push(entry);
     const started = performance.now();
-    this.syncing = new Promise<void>((resolve) => {
+    const running = new Promise<void>((resolve) => {
       fsync(fd, (error) => {
         this.counters.fsyncs++;
         this.counters.fsyncMs += performance.now() - started;
-        this.syncing = undefined;
-        // After a failed fsync durability is unknown: the callers get an
-        // error (INTERNAL) and retry with the same ids, which is idempotent.
-        for (const answer of covered) answer(error ?? undefined);
+        this.syncing.delete(running);
+        if (error) {
+          // After a failed fsync durability is unknown: unless a later fsync
+          // succeeds first, the callers get an error (INTERNAL) and retry
+          // with the same ids, which is idempotent.
+          if (!entry.done) {
+            entry.done = true;
+            entry.error = error;
+          }
+          this.syncFailed = true;
+        } else if (!entry.done) {
+          entry.done = true;
+        }
+        // Everything committed before this fsync began is on disk now, so
+        // earlier batches still waiting for theirs are answered too. Not
+        // when a later fsync already answered this batch (the queue then
+        // holds only batches committed after this fsync began), and not
+        // once any fsync failed: the kernel may have dropped dirty pages of
+        // earlier batches, so from then on each batch waits for its own.
+        if (!error && !this.syncFailed && this.syncOrder.includes(entry)) {
+          for (const earlier of this.syncOrder) {
+            if (!earlier.done) {
+              earlier.done = true;
+              earlier.error = undefined;
+            }
+            if (earlier === entry) break;
+          }
+        }
+        while (this.syncOrder[0]?.done === true) {
+          const head = this.syncOrder.shift()!;
+          for (const answer of head.covered) answer(head.error ?? undefined);
+        }
         resolve();
         this.startSync();
       });
     });
+    this.syncing.add(running);
+  }
+
+  /** Resolves once every commit so far is covered by a finished fsync. */
+  private async syncAll(): Promise<void> {
+    while (this.syncing.size > 0 || this.unsynced.length > 0) {
+      this.startSync();
+      await Promise.all([...this.syncing]);
+    }
   }
 
   private async checkpoint(): Promise<void> {
-    while (this.syncing !== undefined || this.unsynced.length > 0) {
-      this.startSync();
-      await this.syncing;
-    }
+    await this.syncAll();
     this.commitsSinceCheckpoint = 0;
     // FULL for the checkpoint: the database file is fsynced before the WAL
     // is truncated, so nothing acknowledged lives only in a reset WAL.
@@ -219,10 +278,7 @@ export class SqliteDriver implements SqlDriver {
   async close(): Promise<void> {
     this.closed = true;
     while (this.draining) await this.idle;
-    while (this.syncing !== undefined || this.unsynced.length > 0) {
-      this.startSync();
-      await this.syncing;
-    }
+    await this.syncAll();
     if (this.walFd !== undefined) closeSync(this.walFd);
     this.db.close();
   }

@@ -15,6 +15,15 @@ function pushFrame(body: ServerPush["body"]): Uint8Array {
  */
 export class ConnectionHub {
   private readonly byAccount = new Map<string, Map<number, Connection>>();
+  /** Each registered connection's announcement number to other gateways, when announced. */
+  private readonly announced = new WeakMap<Connection, Promise<bigint | undefined>>();
+
+  /**
+   * Called for each newly registered connection when other gateways share
+   * the database: announces it and resolves with its order (undefined when
+   * the announcement failed).
+   */
+  onRegister: ((accountId: Uint8Array, deviceId: number) => Promise<bigint | undefined>) | undefined;
 
   /** Registers an authenticated connection, displacing an older one of the same device. */
   register(connection: Connection, accountId: Uint8Array, deviceId: number): void {
@@ -26,6 +35,7 @@ export class ConnectionHub {
     const older = devices.get(deviceId);
     devices.set(deviceId, connection);
     if (older !== undefined && older !== connection) older.displace();
+    if (this.onRegister !== undefined) this.announced.set(connection, this.onRegister(accountId, deviceId));
   }
 
   /** Forgets a connection if it is still the registered one for its device. */
@@ -35,6 +45,28 @@ export class ConnectionHub {
       devices.delete(deviceId);
       if (devices.size === 0) this.byAccount.delete(key(accountId));
     }
+  }
+
+  /**
+   * Another gateway announced a connection of this device with the given
+   * order: the one here is displaced unless it is newer (TRANSPORT-CONN-003).
+   */
+  async displaceOlder(accountId: Uint8Array, deviceId: number, order: bigint): Promise<void> {
+    const connection = this.byAccount.get(key(accountId))?.get(deviceId);
+    if (connection === undefined) return;
+    const own = await this.announced.get(connection);
+    if (own !== undefined && own > order) return;
+    if (this.byAccount.get(key(accountId))?.get(deviceId) === connection) connection.displace();
+  }
+
+  /** True when a device of the account is connected here. */
+  hasAccount(accountId: Uint8Array): boolean {
+    return this.byAccount.has(key(accountId));
+  }
+
+  /** True when this device is connected here. */
+  hasDevice(accountId: Uint8Array, deviceId: number): boolean {
+    return this.byAccount.get(key(accountId))?.has(deviceId) ?? false;
   }
 
   /** Number of authenticated connections. */

@@ -29,6 +29,8 @@ export interface ConnectionDeps {
   readonly track: (work: Promise<unknown>) => void;
   /** True once shutdown began: new requests get UNAVAILABLE. */
   readonly shuttingDown: () => boolean;
+  /** Log one "request" event per answered request (debug level). */
+  readonly logRequests: boolean;
 }
 
 let nextConnectionId = 1;
@@ -52,8 +54,8 @@ export class Connection {
   private registered: { accountId: Uint8Array; deviceId: number } | undefined;
 
   constructor(private readonly socket: WebSocket, private readonly deps: ConnectionDeps) {
-    const limits = deps.core.ctx.limits;
-    this.bucket = new TokenBucket(limits.requestsPerSecond, limits.requestBurst, deps.core.ctx.clock);
+    const limits = deps.core.limits;
+    this.bucket = new TokenBucket(limits.requestsPerSecond, limits.requestBurst, deps.core.clock);
     // TRANSPORT-CONN-005: a connection that never authenticates is closed,
     // so idle or slowloris sockets cannot pile up.
     this.handshakeTimer = setTimeout(() => {
@@ -76,7 +78,7 @@ export class Connection {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
     let request: ClientRequest;
     try {
-      const frame = decodeFrame(bytes, { maxFrameBytes: this.deps.core.ctx.limits.maxFrameBytes });
+      const frame = decodeFrame(bytes, { maxFrameBytes: this.deps.core.limits.maxFrameBytes });
       if (frame.kind?.$case !== "request") throw new KabarError(ErrorCode.FRAME_UNKNOWN_BODY, "clients send requests only", { rule: "WIRE-FRAME-004" });
       request = frame.kind.value;
     } catch (error) {
@@ -94,7 +96,7 @@ export class Connection {
   }
 
   private onRequest(request: ClientRequest): void {
-    const limits = this.deps.core.ctx.limits;
+    const limits = this.deps.core.limits;
     const reject = (body: ProtocolError): void => this.respond({ requestId: request.requestId, result: { $case: "error", value: body } });
     if (this.deps.shuttingDown()) return reject(errorBody(ErrorCode.UNAVAILABLE, "server shutting down", "TRANSPORT-CONN-006", 1000));
     if (this.inFlight.has(request.requestId)) return reject(errorBody(ErrorCode.REQUEST_ID_REUSED, "request id in flight", "WIRE-FRAME-003"));
@@ -104,17 +106,21 @@ export class Connection {
     const wait = this.bucket.take();
     if (wait > 0) return reject(errorBody(ErrorCode.RATE_LIMITED, "request rate exceeded", "TRANSPORT-CONN-001", wait));
     this.inFlight.add(request.requestId);
-    const started = performance.now();
+    const started = this.deps.logRequests ? performance.now() : 0;
     const work = this.deps.core.handle(this.session, request).then(({ response, pushes }) => {
       this.inFlight.delete(request.requestId);
       const result = response.result;
-      this.deps.logger.log("request", {
-        connection: this.id,
-        op: request.body?.$case,
-        ok: result?.$case !== "error",
-        code: result?.$case === "error" ? ErrorCode[result.value.code] : undefined,
-        ms: Math.round((performance.now() - started) * 100) / 100,
-      });
+      // Per-request lines are debug level: off unless logRequests is set.
+      // Failures other than the caller's own mistakes are logged by the core.
+      if (this.deps.logRequests) {
+        this.deps.logger.log("request", {
+          connection: this.id,
+          op: request.body?.$case,
+          ok: result?.$case !== "error",
+          code: result?.$case === "error" ? ErrorCode[result.value.code] : undefined,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+        });
+      }
       // SYNC-PUSH-002: the response goes out before the pushes it caused.
       this.respond(response);
       if (this.session.device !== undefined && this.registered === undefined && !this.closed) {
@@ -133,12 +139,15 @@ export class Connection {
   private send(bytes: Uint8Array): void {
     if (this.closed) return;
     // A group commit answers many requests at once; corking the TCP socket
-    // until the end of the tick turns their frames into one write syscall.
+    // until the current microtask cascade ends turns their frames into one
+    // write syscall. process.nextTick (not setImmediate): the frames must
+    // leave before the store starts its next batch, whose COMMIT may block
+    // the event loop on fsync.
     const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     if (tcp !== undefined && !this.corked) {
       this.corked = true;
       tcp.cork();
-      setImmediate(() => {
+      process.nextTick(() => {
         this.corked = false;
         tcp.uncork();
       });
@@ -157,7 +166,7 @@ export class Connection {
    */
   pushUpdate(frame: Uint8Array, seq: bigint): void {
     if (this.closed) return;
-    const limit = this.deps.core.ctx.limits.maxBufferedBytes;
+    const limit = this.deps.core.limits.maxBufferedBytes;
     if (this.socket.bufferedAmount > limit) {
       if (!this.droppingUpdates) {
         this.droppingUpdates = true;
@@ -173,7 +182,7 @@ export class Connection {
 
   /** Inbox and device-list pushes: dropped the same way (the client refetches on reconnect or UpdatesTooLong). */
   pushOther(frame: Uint8Array): void {
-    if (this.closed || this.socket.bufferedAmount > this.deps.core.ctx.limits.maxBufferedBytes) return;
+    if (this.closed || this.socket.bufferedAmount > this.deps.core.limits.maxBufferedBytes) return;
     this.send(frame);
   }
 
@@ -182,7 +191,7 @@ export class Connection {
     if (this.closed) return;
     this.registered = undefined;
     this.deps.logger.log("connection.displaced", { connection: this.id });
-    this.send(encodeFrame({ kind: { $case: "push", value: { body: { $case: "displaced", value: { serverTimeMs: BigInt(this.deps.core.ctx.clock.nowMs()) } } } } }));
+    this.send(encodeFrame({ kind: { $case: "push", value: { body: { $case: "displaced", value: { serverTimeMs: BigInt(this.deps.core.clock.nowMs()) } } } } }));
     this.close(CLOSE_DISPLACED, "displaced");
   }
 

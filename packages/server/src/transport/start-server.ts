@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type ServerResponse as HttpResponse
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
-import { collectExpiredUploads } from "../core/file-handlers.js";
 import type { ServerLimits } from "../core/limits.js";
 import type { Clock } from "../core/ports.js";
 import { ServerCore } from "../core/server-core.js";
@@ -11,6 +10,7 @@ import type { ServerStore } from "../store/server-store.js";
 import { openPostgresStore, openSqliteStore } from "../store/sql-server-store.js";
 import type { SqliteFsyncMode } from "../store/sqlite-driver.js";
 import { ConnectionHub } from "./connection-hub.js";
+import { RemotePushes } from "./remote-pushes.js";
 import { CLOSE_GOING_AWAY, Connection } from "./connection.js";
 
 /** Options of {@link startServer}. */
@@ -29,6 +29,13 @@ export interface StartServerOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Structured log destination; false for none. Default JSON lines on stdout. */
   readonly logger?: Logger | false;
+  /**
+   * Also log one `request` event per answered request (operation, outcome,
+   * error code, milliseconds). Debug level: it costs a log line per
+   * message on the hot path. Default false; connection, rejection, error
+   * and lifecycle events are always logged.
+   */
+  readonly logRequests?: boolean;
   /** Clock port (tests). */
   readonly clock?: Clock;
   /** How often expired uploads are collected, in ms. Default 60 s. */
@@ -37,10 +44,13 @@ export interface StartServerOptions {
 
 /** A running server. */
 export interface RunningServer {
-  /** ws://host:port */
+  /** The WebSocket URL clients connect to, `ws://host:port`. */
   readonly url: string;
+  /** The TCP port listened on; the one the OS chose when the options asked for port 0. */
   readonly port: number;
+  /** The request layer behind the sockets; tests and embedders may call it directly. */
   readonly core: ServerCore;
+  /** The store in use; {@link RunningServer.close} closes it, also when it was passed in. */
   readonly store: ServerStore;
   /** Graceful stop: no new connections, in-flight requests finish, sockets close, the store closes. */
   close(): Promise<void>;
@@ -69,6 +79,24 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     void work.finally(() => pending.delete(work));
   };
   const connections = new Set<Connection>();
+  // Several gateways on one PostgreSQL database: push what the others commit.
+  let stopWatching: (() => Promise<void>) | undefined;
+  if (store.watchRemoteCommits !== undefined) {
+    const remote = new RemotePushes(store, hub, core.limits.maxFrameBytes - 4096, track, (error) =>
+      logger.log("remote.push.error", { message: error instanceof Error ? error.message : String(error) }));
+    stopWatching = await store.watchRemoteCommits((commit) => remote.accept(commit));
+    const announce = store.announceConnection?.bind(store);
+    if (announce !== undefined) {
+      hub.onRegister = (accountId, deviceId) => {
+        const order = announce(accountId, deviceId).catch((error: unknown) => {
+          logger.log("connection.announce.error", { message: error instanceof Error ? error.message : String(error) });
+          return undefined;
+        });
+        track(order);
+        return order;
+      };
+    }
+  }
 
   const http = createServer((req: IncomingMessage, res: HttpResponse) => {
     // TRANSPORT-HEALTH-001: liveness and counters, never account data.
@@ -86,13 +114,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     res.end(JSON.stringify({ status: "not_found" }));
   });
   // maxPayload makes ws refuse an oversized message before buffering it (WIRE-FRAME-002).
-  const wss = new WebSocketServer({ server: http, maxPayload: core.ctx.limits.maxFrameBytes });
+  const wss = new WebSocketServer({ server: http, maxPayload: core.limits.maxFrameBytes });
   const perAddress = new Map<string, number>();
   wss.on("connection", (socket, request) => {
     // TRANSPORT-CONN-008: bound connections per remote address.
     const address = request.socket.remoteAddress ?? "unknown";
     const open = (perAddress.get(address) ?? 0) + 1;
-    if (open > core.ctx.limits.maxConnectionsPerIp || closing !== undefined) {
+    if (open > core.limits.maxConnectionsPerIp || closing !== undefined) {
       logger.log("connection.refused", { reason: closing !== undefined ? "shutting down" : "per-address limit" });
       socket.close(1013, "try again later");
       return;
@@ -103,7 +131,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       if (left <= 0) perAddress.delete(address);
       else perAddress.set(address, left);
     });
-    const connection = new Connection(socket, { core, hub, logger, track, shuttingDown: () => closing !== undefined });
+    const connection = new Connection(socket, {
+      core, hub, logger, track, shuttingDown: () => closing !== undefined, logRequests: options.logRequests === true,
+    });
     connections.add(connection);
     socket.on("close", () => connections.delete(connection));
   });
@@ -117,7 +147,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const url = `ws://${host}:${port}`;
 
   const gc = setInterval(() => {
-    void collectExpiredUploads(core.ctx)
+    void core.collectExpiredUploads()
       .then((n) => n > 0 && logger.log("uploads.collected", { count: n }))
       .catch(() => undefined);
   }, options.gcIntervalMs ?? 60_000);
@@ -133,6 +163,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         logger.log("shutdown.begin", { inFlight: pending.size });
         http.close();
         wss.close();
+        await stopWatching?.();
         await Promise.allSettled([...pending]);
         for (const connection of connections) connection.close(CLOSE_GOING_AWAY, "server shutting down");
         await store.close();
