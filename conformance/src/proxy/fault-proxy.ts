@@ -17,7 +17,9 @@ export type FaultAction =
   | { readonly kind: "drop" }
   | { readonly kind: "delay"; readonly ms: number }
   | { readonly kind: "duplicate" }
-  | { readonly kind: "disconnect" };
+  | { readonly kind: "disconnect" }
+  /** Writes these complete frames (zero or more) instead of this one: for adversaries that rewrite, hold back or replay messages. */
+  | { readonly kind: "replace"; readonly frames: readonly Uint8Array[] };
 
 /** What the policy is told about a frame. */
 export interface FrameEvent {
@@ -128,6 +130,9 @@ export async function startFaultProxy(target: string, policy: FaultPolicy = pass
                 break;
               case "disconnect":
                 cut();
+                break;
+              case "replace":
+                for (const bytes of action.frames) to.write(bytes);
                 break;
             }
           });

@@ -63,6 +63,8 @@ export interface ClientTarget {
   readonly command: string;
   /** Who the implementation is. */
   readonly identity: ImplementationIdentity;
+  /** The URL of the server the kit provides (started on first use); pass it, or a proxy in front of it, in Reset. */
+  serverUrl(): Promise<string>;
 }
 
 /** The target type of each mode. */

@@ -4,3 +4,4 @@
 // authors add one module per spec chapter here and import it below, plus
 // the adapter-contract properties in ./adapter-contract.
 import "./adapter-contract/index.js";
+import "./behaviour/index.js";
