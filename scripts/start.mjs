@@ -6,14 +6,15 @@
 //      restart it for the durability properties;
 //   2. runs the kit's server suite against it, then the codec suite against
 //      the reference decoder;
-//   3. (later) the client suite against the reference client's adapter;
+//   3. the client suite against the reference client's adapter, with the
+//      kit's reference server and adversary between them;
 //   4. writes JSON, JUnit and HTML reports to ./kabar-report/<suite>/, prints
 //      a summary table and exits non-zero when any suite fails.
 //
 // `npm start` runs `npm run build` first; this script uses the built kit
 // (conformance/bin -> dist) and the built server (packages/server/bin).
 // Environment: KABAR_SEED=<n> replays a whole run; KABAR_RUNS=<n> overrides
-// the runs per property; KABAR_SUITES=server,codec selects suites.
+// the runs per property; KABAR_SUITES=server,codec,client selects suites.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,23 +37,24 @@ const suites = [
   {
     name: "server",
     what: "reference server (SQLite, started and killed by the kit)",
-    args: ["server", "--cmd", `${quote(node)} ${quote(serverBin)} --port 0 --quiet --data ${quote(dataDir)}`, "--profile", "core,groups,files"],
+    args: ["server", "--cmd", `${quote(node)} ${quote(serverBin)} --port 0 --quiet --data ${quote(dataDir)}`, "--profile", "core,groups,files,payments"],
   },
   {
     name: "codec",
     what: "reference decoder (@kabar/protocol)",
     args: ["codec"],
   },
-  // ── CLIENT SUITE ─────────────────────────────────────────────────────────
-  // When the reference client's adapter lands (packages/client), add:
-  // {
-  //   name: "client",
-  //   what: "reference client through its conformance adapter",
-  //   args: ["client", "--adapter", `${quote(node)} ${quote(join(root, "packages/client/<reference client adapter>"))}`, "--profile", "core,groups,files"],
-  // },
-  // The client suite drives the adapter against the kit's own adversarial
-  // server; no reference server is needed for it.
-  // ─────────────────────────────────────────────────────────────────────────
+  {
+    name: "client",
+    what: "reference client (@kabar/client) through its conformance adapter, against the kit's server and adversary",
+    args: [
+      "client",
+      "--adapter",
+      `${quote(node)} --import tsx --conditions=@kabar/source ${quote(join(root, "packages/client/adapter/main.ts"))}`,
+      "--profile",
+      "core,groups,files,history",
+    ],
+  },
 ];
 
 function runKit(suite) {

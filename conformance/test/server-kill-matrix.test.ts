@@ -19,7 +19,7 @@ import type { TargetProvider } from "../src/targets/target-types.js";
 
 const catalogue = loadCatalogue();
 const SEED = Number(process.env.FC_SEED ?? 20261126);
-const PROFILES = ["core", "groups", "files"] as const;
+const PROFILES = ["core", "groups", "files", "payments"] as const;
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "kabar-server-suite-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -3,3 +3,4 @@
 export * from "./keys.js";
 export * from "./wire-connection.js";
 export * from "./wire-world.js";
+export * from "./payments.js";

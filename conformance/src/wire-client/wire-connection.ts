@@ -81,6 +81,7 @@ export class WireConnection {
   #nextId = 1n;
   readonly #waiting = new Map<bigint, { resolve: (r: ServerResponse) => void; reject: (e: Error) => void; op: string }>();
   #pushWaiters: { match: (p: PushBody) => boolean; resolve: (p: PushBody) => void }[] = [];
+  #pushListeners = new Set<(p: PushBody) => void>();
   readonly #options: WireConnectionOptions;
 
   private constructor(socket: WebSocket, options: WireConnectionOptions) {
@@ -124,6 +125,7 @@ export class WireConnection {
         const hits = this.#pushWaiters.filter((w) => w.match(push));
         this.#pushWaiters = this.#pushWaiters.filter((w) => !hits.includes(w));
         for (const hit of hits) hit.resolve(push);
+        for (const listener of this.#pushListeners) listener(push);
       }
     });
   }
@@ -212,6 +214,12 @@ export class WireConnection {
       if (error instanceof WireCallError) return { ok: false, error: error.error };
       throw error;
     }
+  }
+
+  /** Calls `listener` with every push received from now on (a merchant answering pre-checkout queries); returns the unsubscribe function. */
+  onPush(listener: (p: PushBody) => void): () => void {
+    this.#pushListeners.add(listener);
+    return () => this.#pushListeners.delete(listener);
   }
 
   /** The first push, already received or future, that matches; rejects after `timeoutMs`. */

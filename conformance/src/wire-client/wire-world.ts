@@ -19,9 +19,12 @@ export class WireWorld {
 
   constructor(public url: string, readonly transcript?: Transcript) {}
 
+  /** Request timeout of connections opened from now on (ms); undefined keeps the connection default. Payments raise it past the 10 s pre-checkout deadline. */
+  requestTimeoutMs: number | undefined;
+
   /** A new connection, not yet said Hello. */
   async connect(label?: string, url: string = this.url): Promise<WireConnection> {
-    const connection = await WireConnection.open(url, { ...(this.transcript !== undefined ? { transcript: this.transcript } : {}), ...(label !== undefined ? { label } : {}) });
+    const connection = await WireConnection.open(url, { ...(this.transcript !== undefined ? { transcript: this.transcript } : {}), ...(label !== undefined ? { label } : {}), ...(this.requestTimeoutMs !== undefined ? { timeoutMs: this.requestTimeoutMs } : {}) });
     this.#connections.add(connection);
     void connection.closed.then(() => this.#connections.delete(connection));
     return connection;

@@ -9,7 +9,13 @@ export { systemClock, systemRandom, type Clock, type Random } from "./core/ports
 /** The storage port and its two implementations. */
 export type {
   ServerStore, Committed, RemoteCommit, AccountRecord, DeviceRecord, DeviceKeys, StoredDeviceList, LogDelivery, InboxDelivery, UploadRecord, BlobRecord,
+  InvoiceRecord, PaymentClaim, PreCheckoutRecord,
 } from "./store/server-store.js";
+/** Payments: the provider port and the built-in test provider. */
+export {
+  exampleProvider, EXAMPLE_PAY_ID, EXAMPLE_PAY_SEED_TEXT, RECEIPT_CONTEXT,
+  type PaymentProvider, type ChargeRequest, type ChargeResult, type ExampleProvider, type ExampleProviderOptions,
+} from "./payments/payment-provider.js";
 export { openSqliteStore, openPostgresStore, type SqliteStoreOptions, type PostgresStoreOptions } from "./store/sql-server-store.js";
 export type { SqliteFsyncMode } from "./store/sqlite-driver.js";
 /** Blob bytes on disk. */

@@ -1,1 +1,2 @@
 import "./server-mutants.js";
+import "./payment-mutants.js";

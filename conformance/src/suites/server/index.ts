@@ -12,4 +12,5 @@ import "./identity-properties.js";
 import "./authz-properties.js";
 import "./conversation-properties.js";
 import "./files-properties.js";
+import "./payments-properties.js";
 import "../../mutants/server/index.js";

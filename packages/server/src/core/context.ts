@@ -1,4 +1,4 @@
-import type { AccountUpdate, InboxEntry, SignedDeviceList } from "@kabar/protocol";
+import type { AccountUpdate, InboxEntry, PreCheckoutQuery, SignedDeviceList } from "@kabar/protocol";
 import type { BlobFiles } from "../blobs/blob-files.js";
 import type { ServerStore } from "../store/server-store.js";
 import type { ServerLimits } from "./limits.js";
@@ -67,6 +67,14 @@ export type PushEffect =
     readonly accountId: Uint8Array;
     /** The removed device ids; their open connections get a fatal AUTH_FAILED push and close with code 4403 (`CLOSE_DEVICE_REMOVED`). */
     readonly deviceIds: readonly number[];
+  }
+  | {
+    /** A pre-checkout query for a merchant, pushed to every connected device of its account while the payment waits (PAY-PRECHECKOUT-001). */
+    readonly kind: "precheckout";
+    /** The 32-byte id of the merchant's account. */
+    readonly accountId: Uint8Array;
+    /** The query to answer with AnswerPreCheckout before its deadline. */
+    readonly query: PreCheckoutQuery;
   };
 
 /** What the handlers need: ports and configuration. */

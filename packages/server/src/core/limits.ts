@@ -45,6 +45,8 @@ export interface ServerLimits {
   readonly accountQuotaBytes: number;
   /** Seconds an incomplete upload is kept after creation before it and its parts are deleted. Default 24 h. */
   readonly uploadTtlSeconds: number;
+  /** Milliseconds a payment waits for the merchant's pre-checkout answer before failing with PRECHECKOUT_TIMEOUT (PAY-PRECHECKOUT-001). Default 10 s. */
+  readonly precheckoutTimeoutMs: number;
 }
 
 /** The defaults: protocol maxima for wire limits, operating values for rates, quotas and timeouts. */
@@ -69,6 +71,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxRangeBytes: MAX_RANGE_BYTES,
   accountQuotaBytes: 8 * 1024 * 1024 * 1024,
   uploadTtlSeconds: 24 * 3600,
+  precheckoutTimeoutMs: 10_000,
 };
 
 /** {@link DEFAULT_LIMITS} with the given values replacing their defaults; no validation beyond the type. */

@@ -8,6 +8,8 @@ import type { CoreContext, PushEffect, Session } from "./context.js";
 import { fail } from "./fail.js";
 import * as files from "./file-handlers.js";
 import * as identity from "./identity-handlers.js";
+import { exampleProvider, type PaymentProvider } from "../payments/payment-provider.js";
+import { PaymentsHub } from "./payment-handlers.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { systemClock, systemRandom, type Clock, type Random } from "./ports.js";
 import { KeyedLimiter } from "./rate-limiter.js";
@@ -28,6 +30,8 @@ export interface ServerCoreOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Called with every unexpected fault (anything not a KabarError); the client sees only INTERNAL. Default: ignored. */
   readonly onInternalError?: (error: unknown) => void;
+  /** Payment providers invoices may name (profile "payments"). Default: only the test provider {@link exampleProvider} ("example-pay"); pass [] to turn payments off. */
+  readonly paymentProviders?: readonly PaymentProvider[];
 }
 
 /** A handled request: the response, then what to push once it is sent. */
@@ -49,6 +53,17 @@ type Result = NonNullable<ServerResponse["result"]>;
 export class ServerCore {
   private readonly ctx: CoreContext;
   private readonly onInternalError: (error: unknown) => void;
+  private readonly payments: PaymentsHub | undefined;
+  /** The providers invoices may name, with the public keys that verify their receipts (PAY-RECEIPT-001). */
+  readonly paymentProviders: readonly PaymentProvider[];
+
+  /**
+   * Delivers pushes while a request is still in flight: the pre-checkout
+   * query a payment waits on (PAY-PRECHECKOUT-001). The WebSocket server
+   * sets it to its connection hub; by default such pushes go nowhere (and
+   * the payment times out).
+   */
+  onLivePush: (effects: readonly PushEffect[]) => void = () => undefined;
 
   constructor(options: ServerCoreOptions) {
     const clock = options.clock ?? systemClock;
@@ -63,6 +78,10 @@ export class ServerCore {
       completing: new Map(),
     };
     this.onInternalError = options.onInternalError ?? (() => undefined);
+    this.paymentProviders = options.paymentProviders ?? [exampleProvider()];
+    this.payments = this.paymentProviders.length === 0
+      ? undefined
+      : new PaymentsHub(this.ctx, { providers: this.paymentProviders, livePush: (effects) => this.onLivePush(effects) });
   }
 
   /** The enforced limits: the defaults with the constructor's overrides applied. The transport reads its frame, rate and buffer bounds from here. */
@@ -177,10 +196,20 @@ export class ServerCore {
         return { result: { $case: "completeUpload", value: (await files.completeUpload(ctx, caller, body.value)).body } };
       case "downloadRange":
         return { result: { $case: "downloadRange", value: (await files.downloadRange(ctx, caller, body.value)).body } };
+      case "publishInvoice":
+        if (this.payments === undefined) break;
+        return { result: { $case: "publishInvoice", value: (await this.payments.publishInvoice(caller, body.value)).body } };
+      case "answerPrecheckout":
+        if (this.payments === undefined) break;
+        return { result: { $case: "answerPrecheckout", value: (await this.payments.answerPreCheckout(caller, body.value)).body } };
+      case "payInvoice":
+        if (this.payments === undefined) break;
+        return { result: { $case: "payInvoice", value: (await this.payments.payInvoice(caller, body.value)).body } };
       default:
-        // Payments are a separate profile this server does not implement.
-        throw fail(ErrorCode.FRAME_UNKNOWN_BODY, `${body.$case} is not supported by this server`, "WIRE-FRAME-004");
+        break;
     }
+    // Payments without a provider configured, and anything unknown.
+    throw fail(ErrorCode.FRAME_UNKNOWN_BODY, `${body.$case} is not supported by this server`, "WIRE-FRAME-004");
   }
 
   /** TRANSPORT-HELLO-001/002: the highest common version, or VERSION_UNSUPPORTED. */

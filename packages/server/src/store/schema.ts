@@ -133,12 +133,43 @@ CREATE TABLE IF NOT EXISTS blobs (
   size INT8 NOT NULL,
   digest BYTES NOT NULL
 ) ROWID_CLAUSE;
+CREATE TABLE IF NOT EXISTS invoices (
+  invoice_id BYTES PRIMARY KEY,
+  merchant BYTES NOT NULL,
+  invoice BYTES NOT NULL,
+  total_amount INT8 NOT NULL,
+  currency TEXT NOT NULL,
+  provider_id TEXT NOT NULL,
+  expires_at_ms INT8 NOT NULL,
+  paid INT8 NOT NULL
+) ROWID_CLAUSE;
+CREATE TABLE IF NOT EXISTS payments (
+  payer BYTES NOT NULL,
+  idempotency_key BYTES NOT NULL,
+  request_digest BYTES NOT NULL,
+  invoice_id BYTES NOT NULL,
+  status INT8 NOT NULL,
+  receipt BYTES,
+  created_ms INT8 NOT NULL,
+  PRIMARY KEY (payer, idempotency_key)
+) ROWID_CLAUSE;
+CREATE INDEX IF NOT EXISTS payments_by_invoice ON payments (invoice_id);
+CREATE TABLE IF NOT EXISTS precheckout_queries (
+  query_id BYTES PRIMARY KEY,
+  invoice_id BYTES NOT NULL,
+  payer BYTES NOT NULL,
+  merchant BYTES NOT NULL,
+  deadline_ms INT8 NOT NULL,
+  answer INT8 NOT NULL,
+  error_message TEXT NOT NULL
+) ROWID_CLAUSE;
 `;
 
 /** Every table name, in a stable order (used by snapshots in tests). */
 export const TABLE_NAMES = [
   "accounts", "devices", "log", "messages", "conversations", "members", "member_changes",
   "device_sends", "inbox", "signed_prekeys", "kem_prekeys", "one_time_prekeys", "uploads", "upload_parts", "blobs",
+  "invoices", "payments", "precheckout_queries",
 ] as const;
 
 /**

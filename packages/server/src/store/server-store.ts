@@ -151,6 +151,54 @@ export interface BlobRecord {
   readonly digest: Uint8Array;
 }
 
+/** An invoice registered by its merchant (PAY-INVOICE-001). */
+export interface InvoiceRecord {
+  /** The merchant's 16-byte invoice id. */
+  readonly invoiceId: Uint8Array;
+  /** The 32-byte account that published it. */
+  readonly merchant: Uint8Array;
+  /** The serialized Invoice exactly as published. */
+  readonly invoice: Uint8Array;
+  /** Sum of the invoice's lines, in minor units. */
+  readonly totalAmount: bigint;
+  /** ISO 4217 code. */
+  readonly currency: string;
+  /** The provider that charges it. */
+  readonly providerId: string;
+  /** After this time (ms since the epoch) it can no longer be paid. */
+  readonly expiresAtMs: bigint;
+  /** True once a payment of it completed. */
+  readonly paid: boolean;
+}
+
+/** What {@link ServerStore.beginPayment} found for a payer's idempotency key. */
+export type PaymentClaim =
+  | {
+    /** The key was new: a pending payment is now recorded and the caller may charge. */
+    readonly kind: "new";
+  }
+  | {
+    /** A payment with this key is pending (in progress elsewhere, or interrupted by a crash). */
+    readonly kind: "pending";
+  }
+  | {
+    /** A payment with this key completed: its receipt, to return again without charging (PAY-IDEMPOTENCY-001). */
+    readonly kind: "paid";
+    /** The serialized PaymentReceipt stored when the payment completed. */
+    readonly receipt: Uint8Array;
+  };
+
+/** A pre-checkout query's state (PAY-PRECHECKOUT-001). */
+export interface PreCheckoutRecord {
+  /** The merchant's answer: undefined while unanswered. */
+  readonly answer: {
+    /** True when the merchant confirmed the order. */
+    readonly ok: boolean;
+    /** The merchant's reason when it declined, shown to the payer. */
+    readonly errorMessage: string;
+  } | undefined;
+}
+
 /**
  * The storage port of the server. Every method is one atomic transaction
  * that either commits entirely (and resolves only after the commit is
@@ -264,6 +312,29 @@ export interface ServerStore {
   getReadableBlob(blobId: Uint8Array, accountId: Uint8Array): Promise<BlobRecord | undefined>;
   /** Deletes incomplete uploads that expired; returns their ids. */
   deleteExpiredUploads(nowMs: number): Promise<Uint8Array[]>;
+
+  /** Registers an invoice; the same id with the same merchant and bytes replays, else IDEMPOTENCY_CONFLICT (PAY-INVOICE-002). */
+  publishInvoice(input: { invoiceId: Uint8Array; merchant: Uint8Array; invoice: Uint8Array; totalAmount: bigint; currency: string; providerId: string; expiresAtMs: bigint }): Promise<void>;
+  /** The invoice, or undefined. */
+  getInvoice(invoiceId: Uint8Array): Promise<InvoiceRecord | undefined>;
+  /**
+   * Claims a payer's idempotency key for paying an invoice: the key's
+   * stored payment when there is one (IDEMPOTENCY_CONFLICT when it was for
+   * other parameters), else INVOICE_UNAVAILABLE when the invoice is
+   * unknown, expired, paid or being paid by another payment, else records
+   * a pending payment.
+   */
+  beginPayment(input: { payer: Uint8Array; idempotencyKey: Uint8Array; requestDigest: Uint8Array; invoiceId: Uint8Array; nowMs: number }): Promise<PaymentClaim>;
+  /** Completes a pending payment with its receipt and marks the invoice paid; returns the stored receipt (the first one if it had completed already). Deletes the payment's pre-checkout query. */
+  finishPayment(input: { payer: Uint8Array; idempotencyKey: Uint8Array; receipt: Uint8Array; queryId: Uint8Array | undefined }): Promise<Uint8Array>;
+  /** Forgets a pending payment that failed (nothing was charged) and its pre-checkout query, so nothing of it stays stored. */
+  abortPayment(input: { payer: Uint8Array; idempotencyKey: Uint8Array; queryId: Uint8Array | undefined }): Promise<void>;
+  /** Records a pre-checkout query sent to the merchant. */
+  createPreCheckout(input: { queryId: Uint8Array; invoiceId: Uint8Array; payer: Uint8Array; merchant: Uint8Array; deadlineMs: number }): Promise<void>;
+  /** Stores the merchant's answer: NOT_FOUND unless the query exists and is the merchant's, PRECHECKOUT_TIMEOUT after its deadline; a repeated answer keeps the first. */
+  answerPreCheckout(input: { queryId: Uint8Array; merchant: Uint8Array; ok: boolean; errorMessage: string; nowMs: number }): Promise<void>;
+  /** A query's state, or undefined when it no longer exists. */
+  getPreCheckout(queryId: Uint8Array): Promise<PreCheckoutRecord | undefined>;
 
   /**
    * Reports commits of other processes sharing this database, in commit

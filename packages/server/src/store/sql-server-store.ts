@@ -4,6 +4,7 @@ import { join } from "node:path";
 import * as files from "./sql-files.js";
 import * as identity from "./sql-identity.js";
 import * as conversations from "./sql-conversations.js";
+import * as payments from "./sql-payments.js";
 import * as sync from "./sql-sync.js";
 import { PostgresDriver, type PostgresStoreOptions } from "./postgres-driver.js";
 import { schemaSql, TABLE_NAMES } from "./schema.js";
@@ -164,6 +165,14 @@ class SqlServerStore implements ServerStore {
   completeUpload: ServerStore["completeUpload"] = (id, blobId) => this.driver.transaction((tx) => files.completeUpload(tx, id, blobId, this.forUpdate));
   getReadableBlob: ServerStore["getReadableBlob"] = (id, account) => this.driver.transaction((tx) => files.getReadableBlob(tx, id, account));
   deleteExpiredUploads: ServerStore["deleteExpiredUploads"] = (now) => this.driver.transaction((tx) => files.deleteExpiredUploads(tx, now));
+  publishInvoice: ServerStore["publishInvoice"] = (input) => this.driver.transaction((tx) => payments.publishInvoice(tx, input));
+  getInvoice: ServerStore["getInvoice"] = (id) => this.driver.transaction((tx) => payments.getInvoice(tx, id));
+  beginPayment: ServerStore["beginPayment"] = (input) => this.driver.transaction((tx) => payments.beginPayment(tx, input, this.forUpdate));
+  finishPayment: ServerStore["finishPayment"] = (input) => this.driver.transaction((tx) => payments.finishPayment(tx, input, this.forUpdate));
+  abortPayment: ServerStore["abortPayment"] = (input) => this.driver.transaction((tx) => payments.abortPayment(tx, input));
+  createPreCheckout: ServerStore["createPreCheckout"] = (input) => this.driver.transaction((tx) => payments.createPreCheckout(tx, input));
+  answerPreCheckout: ServerStore["answerPreCheckout"] = (input) => this.driver.transaction((tx) => payments.answerPreCheckout(tx, input, this.forUpdate));
+  getPreCheckout: ServerStore["getPreCheckout"] = (id) => this.driver.transaction((tx) => payments.getPreCheckout(tx, id));
 
   snapshot(): Promise<Record<string, unknown[]>> {
     return this.driver.transaction(async (tx) => {

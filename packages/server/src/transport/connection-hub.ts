@@ -104,6 +104,11 @@ export class ConnectionHub {
           }
           break;
         }
+        case "precheckout": {
+          const frame = pushFrame({ $case: "precheckout", value: { query: effect.query } });
+          for (const connection of this.byAccount.get(key(effect.accountId))?.values() ?? []) connection.pushOther(frame);
+          break;
+        }
       }
     }
   }

@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import type { ServerLimits } from "../core/limits.js";
 import type { Clock } from "../core/ports.js";
-import { ServerCore } from "../core/server-core.js";
+import type { PaymentProvider } from "../payments/payment-provider.js";
+import { ServerCore, type ServerCoreOptions } from "../core/server-core.js";
 import { jsonLogger, silentLogger, type Logger } from "../log.js";
 import type { ServerStore } from "../store/server-store.js";
 import { openPostgresStore, openSqliteStore } from "../store/sql-server-store.js";
@@ -40,6 +41,8 @@ export interface StartServerOptions {
   readonly clock?: Clock;
   /** How often expired uploads are collected, in ms. Default 60 s. */
   readonly gcIntervalMs?: number;
+  /** Payment providers (profile "payments"); default the test provider "example-pay", [] turns payments off. See {@link ServerCoreOptions.paymentProviders}. */
+  readonly paymentProviders?: readonly PaymentProvider[];
 }
 
 /** A running server. */
@@ -70,9 +73,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     blobs: join(dataDir, "blobs"),
     limits: options.limits ?? {},
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.paymentProviders !== undefined ? { paymentProviders: options.paymentProviders } : {}),
     onInternalError: (error) => logger.log("internal.error", { message: error instanceof Error ? error.message : String(error) }),
   });
   const hub = new ConnectionHub();
+  // Pre-checkout queries go out while the payment request waits (PAY-PRECHECKOUT-001).
+  core.onLivePush = (effects) => hub.deliver(effects);
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>): void => {
     pending.add(work);
