@@ -5,8 +5,11 @@
 // or drives the SDK. The SDK sources are not modified. Never use these
 // outside the kit's tests: each one makes the client unsafe on purpose.
 import { NodeCryptoProvider, type CryptoProvider } from "@kabar/crypto";
-import { decodeFrame, encodeFrame, type AccountUpdate } from "@kabar/protocol";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { Content, decodeFrame, encodeFrame, ErrorCode, isKabarError, KabarError, type AccountUpdate } from "@kabar/protocol";
 import { SyncEngine, wsSocketFactory, type SocketFactory } from "../src/index.js";
+import { Receiver } from "../src/client/receiver.js";
+import { PairwiseSessions } from "../src/session/pairwise-sessions.js";
 import { SenderKeyManager } from "../src/session/sender-key-manager.js";
 
 /** The mutants the adapter knows, with the rules each one breaks. */
@@ -22,6 +25,8 @@ export const CLIENT_ADAPTER_MUTANTS = {
   "ignores-too-long": "Ignores UpdatesTooLong pushes (the socket drops them before the SDK sees them).",
   "keeps-chain-after-removal": "Keeps its sender-key chain when a group member is removed (rotation is a no-op).",
   "reuses-auth-signature": "Authenticates every new connection of a device with the signature of its first connection.",
+  "trusts-content-message-id": "Shows a conversation message whose decrypted Content.message_id differs from its client_message_id, under the server's id, instead of ignoring it.",
+  "stalls-on-undecryptable": "Treats an inbox entry it cannot decrypt as a transient failure, so it is never acknowledged and blocks the entries behind it.",
 } as const;
 
 /** A mutant id. */
@@ -76,6 +81,39 @@ export function installMutant(mutant: ClientAdapterMutant | undefined): CryptoPr
     const prefixes = ["kabar-v1 device-list", "kabar-v1 device-certificate"].map((s) => Buffer.from(s, "utf8"));
     provider.ed25519Verify = (publicKey, message, signature) =>
       prefixes.some((p) => Buffer.from(message.subarray(0, p.length)).equals(p)) || verify(publicKey, message, signature);
+  }
+  if (mutant === "trusts-content-message-id") {
+    // The message id check itself stays; the decrypted content is re-keyed
+    // under the id the server deduplicated on, so the check never fires.
+    const serverId = new AsyncLocalStorage<Uint8Array>();
+    const receiver = Receiver.prototype as unknown as { applyMessage(update: AccountUpdate, mayPark: boolean): Promise<boolean> };
+    const applyMessage = receiver.applyMessage;
+    receiver.applyMessage = function patched(this: Receiver, update: AccountUpdate, mayPark: boolean) {
+      if (update.kind?.$case !== "message") return applyMessage.call(this, update, mayPark);
+      return serverId.run(update.kind.value.clientMessageId, () => applyMessage.call(this, update, mayPark));
+    };
+    const decrypt = SenderKeyManager.prototype.decrypt;
+    SenderKeyManager.prototype.decrypt = async function patched(this: SenderKeyManager, ...args: Parameters<typeof decrypt>) {
+      const plaintext = await decrypt.apply(this, args);
+      const id = serverId.getStore();
+      if (id === undefined) return plaintext;
+      try {
+        return Content.encode({ ...Content.decode(plaintext), messageId: id }).finish();
+      } catch {
+        return plaintext;
+      }
+    };
+  }
+  if (mutant === "stalls-on-undecryptable") {
+    const decrypt = PairwiseSessions.prototype.decrypt;
+    PairwiseSessions.prototype.decrypt = async function patched(this: PairwiseSessions, ...args: Parameters<typeof decrypt>) {
+      try {
+        return await decrypt.apply(this, args);
+      } catch (error) {
+        if (isKabarError(error, ErrorCode.UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL)) throw error;
+        throw new KabarError(ErrorCode.UNAVAILABLE, "inbox entry could not be decrypted; retrying later");
+      }
+    };
   }
   return provider;
 }

@@ -30,6 +30,8 @@ export const CLIENT_MUTANTS: readonly { readonly flag: string; readonly breaks: 
   { flag: "ignores-too-long", breaks: ["CLIENT-APPLY-005"], description: "Ignores UpdatesTooLong pushes instead of fetching the difference." },
   { flag: "keeps-chain-after-removal", breaks: ["CLIENT-GROUP-001"], description: "Keeps its sender-key chain after a group member is removed instead of replacing it before the next send." },
   { flag: "reuses-auth-signature", breaks: ["CLIENT-CONN-002"], description: "Authenticates every new connection with the signature of the device's first connection instead of signing the new challenge." },
+  { flag: "trusts-content-message-id", breaks: ["CLIENT-DEDUP-004"], description: "Shows a conversation message whose decrypted Content.message_id differs from the client_message_id the server deduplicated it under, instead of ignoring it." },
+  { flag: "stalls-on-undecryptable", breaks: ["CLIENT-INBOX-002"], description: "Treats an inbox entry it cannot decrypt as a transient failure: it is never acknowledged and blocks the entries behind it." },
   { flag: "no-history-handover", breaks: ["CLIENT-HISTORY-001"], description: "Approves a new device without handing it the history keys, so it cannot read earlier messages." },
 ];
 

@@ -176,3 +176,144 @@ serverMutant("server.create-conversation-not-idempotent", ["SYNC-CONV-002"],
       return result;
     }) as never,
   }));
+
+serverMutant("server.inbox-numbered-from-two", ["SYNC-INBOX-001"],
+  "Reports every inbox entry with an inbox_seq one above the stored one, so a device's inbox starts at 2.",
+  (store) => ({
+    readInbox: (async (...args: Args<"readInbox">): Out<"readInbox"> => {
+      const read = await store.readInbox(...args);
+      return { ...read, entries: read.entries.map((e) => ({ ...e, inboxSeq: e.inboxSeq + 1n })) };
+    }) as never,
+  }));
+
+serverMutant("server.recipients-mismatch-unlisted", ["SYNC-INBOX-002"],
+  "Rejects a SendToDevices that misses a device with RECIPIENTS_MISMATCH but without listing the missing and extra device ids.",
+  (store) => ({
+    sendToDevices: (async (input: Args<"sendToDevices">[0]): Out<"sendToDevices"> => {
+      try {
+        return await store.sendToDevices(input);
+      } catch (error) {
+        if (!isKabarError(error, ErrorCode.RECIPIENTS_MISMATCH)) throw error;
+        throw new KabarError(ErrorCode.RECIPIENTS_MISMATCH, "the ciphertexts do not match the recipient's current devices", { rule: "SYNC-INBOX-002" });
+      }
+    }) as never,
+  }));
+
+serverMutant("server.inbox-fetch-drops-newest", ["SYNC-INBOX-004"],
+  "Leaves the newest unacknowledged entry out of an inbox fetch that has two or more, without reporting more.",
+  (store) => ({
+    readInbox: (async (...args: Args<"readInbox">): Out<"readInbox"> => {
+      const read = await store.readInbox(...args);
+      return read.entries.length < 2 || read.more ? read : { ...read, entries: read.entries.slice(0, -1) };
+    }) as never,
+  }));
+
+serverMutant("server.difference-ahead-accepted", ["SYNC-DIFF-004"],
+  "Answers GetDifference from a seq ahead of the log as if the log were there, instead of SEQUENCE_INVALID.",
+  (store) => ({
+    readLog: (async (...[accountId, afterSeq, limit, maxBytes]: Args<"readLog">): Out<"readLog"> => {
+      const read = await store.readLog(accountId, afterSeq, limit, maxBytes);
+      return afterSeq > read.seq ? { ...read, seq: afterSeq } : read;
+    }) as never,
+  }));
+
+serverMutant("server.reused-device-id-accepted", ["SERVER-DEVICES-003"],
+  "Answers a device list that reuses a device id with other keys (or brings one back) with success, keeping the stored list, instead of CERTIFICATE_INVALID.",
+  (store) => ({
+    publishDeviceList: (async (input: Args<"publishDeviceList">[0]): Out<"publishDeviceList"> => {
+      try {
+        return await store.publishDeviceList(input);
+      } catch (error) {
+        if (!isKabarError(error, ErrorCode.CERTIFICATE_INVALID)) throw error;
+        const account = await store.getAccount(input.accountId);
+        return { response: { version: input.deviceList.version, seq: account?.seq ?? 0n, removedDeviceIds: [] }, deliveries: [] };
+      }
+    }) as never,
+  }));
+
+serverMutant("server.device-list-change-unlogged", ["SERVER-DEVICES-004"],
+  "Leaves DeviceListChanged updates out of the logs as read, so an accepted device list never reaches the account's or its partners' devices.",
+  (store) => ({
+    readLog: (async (...args: Args<"readLog">): Out<"readLog"> => {
+      const read = await store.readLog(...args);
+      return { ...read, updates: read.updates.filter((u) => u.kind?.$case !== "deviceList") };
+    }) as never,
+  }));
+
+serverMutant("server.reused-prekey-id-accepted", ["SERVER-PREKEY-003"],
+  "Answers a prekey upload that reuses an id with another key with success (storing nothing of it) instead of KEY_INVALID.",
+  (store) => ({
+    uploadPreKeys: (async (input: Args<"uploadPreKeys">[0]): Out<"uploadPreKeys"> => {
+      try {
+        return await store.uploadPreKeys(input);
+      } catch (error) {
+        if (!isKabarError(error, ErrorCode.KEY_INVALID)) throw error;
+        return store.uploadPreKeys({ ...input, signedPreKey: undefined, kemPreKeys: [], oneTimePreKeys: [], lastResortKemPreKey: undefined });
+      }
+    }) as never,
+  }));
+
+serverMutant("server.blob-readable-by-anyone", ["FILES-ACCESS-001"],
+  "Lets any account read a blob, as if it were the uploader.",
+  (store) => {
+    const uploader = new Map<string, Uint8Array>();
+    return {
+      completeUpload: (async (...args: Args<"completeUpload">): Out<"completeUpload"> => {
+        const blob = await store.completeUpload(...args);
+        uploader.set(hex(blob.blobId), blob.accountId);
+        return blob;
+      }) as never,
+      getReadableBlob: (async (...[blobId, accountId]: Args<"getReadableBlob">): Out<"getReadableBlob"> => {
+        const blob = await store.getReadableBlob(blobId, accountId);
+        const owner = uploader.get(hex(blobId));
+        return blob ?? (owner === undefined ? undefined : store.getReadableBlob(blobId, owner));
+      }) as never,
+    };
+  });
+
+serverMutant("server.difference-limit-plus-one", ["SYNC-DIFF-002"],
+  "Reads one update more than the GetDifference limit allows, so a slice carries limit + 1 updates.",
+  (store) => ({
+    readLog: ((...[accountId, afterSeq, limit, maxBytes]: Args<"readLog">) => store.readLog(accountId, afterSeq, limit + 1, maxBytes)) as never,
+  }));
+
+serverMutant("server.message-from-first-device", ["AUTHZ-ACCESS-003"],
+  "Records every message as sent by the sender's device 1 instead of the authenticated device.",
+  (store) => ({
+    sendMessage: ((input: Args<"sendMessage">[0]) => store.sendMessage({ ...input, senderDeviceId: 1 })) as never,
+  }));
+
+serverMutant("server.blob-size-off-by-one", ["FILES-DOWNLOAD-001"],
+  "Reports a blob one byte longer than uploaded in DownloadRange.",
+  (store) => ({
+    getReadableBlob: (async (...args: Args<"getReadableBlob">): Out<"getReadableBlob"> => {
+      const blob = await store.getReadableBlob(...args);
+      return blob === undefined ? undefined : { ...blob, size: blob.size + 1n };
+    }) as never,
+  }));
+
+serverMutant("server.upload-completion-forgotten", ["FILES-UPLOAD-005"],
+  "Forgets that an upload was completed, so completing it again does not return the first blob.",
+  (store) => ({
+    getUpload: (async (...args: Args<"getUpload">): Out<"getUpload"> => {
+      const record = await store.getUpload(...args);
+      if (record === undefined || record.blobId === undefined) return record;
+      const { blobId: _completed, ...rest } = record;
+      return rest as typeof record;
+    }) as never,
+  }));
+
+serverMutant("server.unknown-member-dropped", ["SYNC-CONV-001"],
+  "Creates a conversation naming an unknown account without that account instead of rejecting it with NOT_FOUND.",
+  (store) => ({
+    createConversation: (async (input: Args<"createConversation">[0]): Out<"createConversation"> => {
+      try {
+        return await store.createConversation(input);
+      } catch (error) {
+        if (!isKabarError(error, ErrorCode.NOT_FOUND)) throw error;
+        const known = [];
+        for (const member of input.members) if ((await store.getAccount(member)) !== undefined) known.push(member);
+        return store.createConversation({ ...input, members: known });
+      }
+    }) as never,
+  }));
