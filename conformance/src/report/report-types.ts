@@ -2,7 +2,7 @@
 // Versioned by REPORT_VERSION; fields are only added within a version.
 import type { TranscriptEntry } from "../adapter/transcript.js";
 import type { ImplementationIdentity } from "../adapter/handshake.js";
-import type { Level, Profile } from "../rules/rule.js";
+import type { Level, Profile, SpecRule } from "../rules/rule.js";
 import type { TargetMode } from "../targets/target-types.js";
 import type { Verdict } from "../runner/verdict.js";
 
@@ -43,19 +43,7 @@ export interface PropertyEvidence {
 }
 
 /** The verdict on one rule, with its evidence. */
-export interface RuleResult {
-  /** Rule id. */
-  readonly id: string;
-  /** Requirement level. */
-  readonly level: Level;
-  /** Profile. */
-  readonly profile: Profile;
-  /** Spec chapter. */
-  readonly chapter: string;
-  /** Repository-relative spec anchor. */
-  readonly anchor: string;
-  /** The normative sentence. */
-  readonly sentence: string;
+export interface RuleResult extends Pick<SpecRule, "id" | "level" | "profile" | "chapter" | "anchor" | "sentence"> {
   /** The final verdict. */
   readonly verdict: Verdict;
   /** The verdict before the expected-failures file was applied, when it changed it. */

@@ -12,7 +12,7 @@ import { pushedUpdate, startAdversary, type Adversary, type AdversaryEvent, type
 import { defineProperty } from "../../../registry/property-registry.js";
 import { RuleViolation } from "../../../registry/rule-violation.js";
 import type { ClientTarget } from "../../../targets/target-types.js";
-import { freshAdapter, person, shownMessages, shownTexts, syncAll, within, type Person } from "./client-world.js";
+import { aliceAndBob, shownMessages, shownTexts, syncAll, within, type Person } from "./client-world.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 /** Distinct texts, so a text names one message. */
@@ -31,10 +31,7 @@ interface Scene {
 async function withScene<T>(target: ClientTarget, body: (scene: Scene) => Promise<T>): Promise<T> {
   const adversary = await startAdversary(await target.serverUrl(), honest);
   try {
-    const adapter = await freshAdapter(target, adversary.url);
-    const alice = await person(adapter, "alice");
-    const bob = await person(adapter, "bob");
-    const { conversation } = await adapter.call("createConversation", { device: alice.devices[0]!, kind: 1, members: [bob.account] });
+    const { adapter, alice, bob, conversation } = await aliceAndBob(target, adversary.url);
     await adapter.call("syncNow", { device: bob.devices[0]! });
     await adapter.call("sendText", { device: bob.devices[0]!, conversation, text: "hello" });
     const devices = [alice.devices[0]!, bob.devices[0]!];

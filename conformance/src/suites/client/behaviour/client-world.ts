@@ -28,6 +28,31 @@ export async function person(adapter: AdapterClient, label: string): Promise<Per
   return { account: created.account, devices: [created.device] };
 }
 
+/** What {@link aliceAndBob} sets up. */
+export interface AliceAndBob {
+  /** The adapter, freshly reset. */
+  readonly adapter: AdapterClient;
+  /** The first person; she created the conversation. */
+  readonly alice: Person;
+  /** The second person. */
+  readonly bob: Person;
+  /** The conversation handle. */
+  readonly conversation: string;
+}
+
+/**
+ * The usual opening of a client property: a fresh adapter on `url`, two
+ * people with one device each, and a conversation Alice created with Bob
+ * (`kind` 1 direct, 2 group).
+ */
+export async function aliceAndBob(target: ClientTarget, url?: string, kind = 1): Promise<AliceAndBob> {
+  const adapter = await freshAdapter(target, url);
+  const alice = await person(adapter, "alice");
+  const bob = await person(adapter, "bob");
+  const { conversation } = await adapter.call("createConversation", { device: alice.devices[0]!, kind, members: [bob.account] });
+  return { adapter, alice, bob, conversation };
+}
+
 /** Links and approves one more device for `who`. */
 export async function linkDevice(adapter: AdapterClient, who: Person): Promise<string> {
   const linked = await adapter.call("linkDevice", { account: who.account, approverDevice: who.devices[0]!, approve: true });

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { defineProperty } from "../../../registry/property-registry.js";
 import { RuleViolation } from "../../../registry/rule-violation.js";
 import type { ClientTarget } from "../../../targets/target-types.js";
-import { digests, freshAdapter, linkDevice, person, shownTexts, syncAll } from "./client-world.js";
+import { digests, freshAdapter, linkDevice, person, shownTexts, syncAll, aliceAndBob } from "./client-world.js";
 import {
   CheckConvergedCommand, DeleteCommand, EditCommand, ForeignEditCommand, MarkReadCommand, ReactCommand, SendCommand, ToggleOnlineCommand,
 } from "./commands/convergence-commands.js";
@@ -75,10 +75,7 @@ defineProperty({
   description: "Texts sent while a device is offline are queued and, once it is online again, every device shows each of them exactly once, in the order they were sent, after the messages the device missed.",
   run: ({ target }) =>
     fc.asyncProperty(fc.array(text, { minLength: 1, maxLength: 4 }), fc.array(text, { maxLength: 3 }), async (offlineTexts, missed) => {
-      const adapter = await freshAdapter(target);
-      const alice = await person(adapter, "alice");
-      const bob = await person(adapter, "bob");
-      const { conversation } = await adapter.call("createConversation", { device: alice.devices[0]!, kind: 1, members: [bob.account] });
+      const { adapter, alice, bob, conversation } = await aliceAndBob(target);
       await adapter.call("sendText", { device: alice.devices[0]!, conversation, text: "before" });
       // Bob sends once online first: the SDK sets up its sending keys then.
       await adapter.call("syncNow", { device: bob.devices[0]! });
@@ -110,10 +107,7 @@ defineProperty({
   description: "A device linked after messages were exchanged shows, after SyncNow, the whole history with the same state digest as the account's first device.",
   run: ({ target }) =>
     fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), text), { minLength: 1, maxLength: 4 }), async (script) => {
-      const adapter = await freshAdapter(target);
-      const alice = await person(adapter, "alice");
-      const bob = await person(adapter, "bob");
-      const { conversation } = await adapter.call("createConversation", { device: alice.devices[0]!, kind: 2, members: [bob.account] });
+      const { adapter, alice, bob, conversation } = await aliceAndBob(target, undefined, 2);
       await adapter.call("syncNow", { device: bob.devices[0]! });
       for (const [fromAlice, t] of script) await adapter.call("sendText", { device: fromAlice ? alice.devices[0]! : bob.devices[0]!, conversation, text: t });
       await syncAll(adapter, [alice.devices[0]!, bob.devices[0]!], 1);

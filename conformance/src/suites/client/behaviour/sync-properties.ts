@@ -7,7 +7,7 @@ import { pushedUpdate, startAdversary, honest, type Adversary } from "../../../a
 import { defineProperty } from "../../../registry/property-registry.js";
 import { RuleViolation } from "../../../registry/rule-violation.js";
 import type { ClientTarget } from "../../../targets/target-types.js";
-import { freshAdapter, person, shownTexts, syncAll, within } from "./client-world.js";
+import { freshAdapter, person, shownTexts, syncAll, within, aliceAndBob } from "./client-world.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 
@@ -38,10 +38,7 @@ defineProperty({
   run: ({ target }) =>
     fc.asyncProperty(fc.integer({ min: 1, max: 4 }), async (n) =>
       withAdversary(target, async (adversary) => {
-        const adapter = await freshAdapter(target, adversary.url);
-        const alice = await person(adapter, "alice");
-        const bob = await person(adapter, "bob");
-        const { conversation } = await adapter.call("createConversation", { device: alice.devices[0]!, kind: 1, members: [bob.account] });
+        const { adapter, alice, bob, conversation } = await aliceAndBob(target, adversary.url);
         await syncAll(adapter, [alice.devices[0]!, bob.devices[0]!], 1);
         adversary.setScript((e) => {
           const update = e.direction === "to-client" && e.account === bob.account ? pushedUpdate(e.frame) : undefined;
@@ -65,10 +62,7 @@ defineProperty({
   run: ({ target }) =>
     fc.asyncProperty(fc.integer({ min: 0, max: 2 }), async (before) =>
       withAdversary(target, async (adversary) => {
-        const adapter = await freshAdapter(target, adversary.url);
-        const alice = await person(adapter, "alice");
-        const bob = await person(adapter, "bob");
-        const { conversation } = await adapter.call("createConversation", { device: alice.devices[0]!, kind: 1, members: [bob.account] });
+        const { adapter, alice, bob, conversation } = await aliceAndBob(target, adversary.url);
         await syncAll(adapter, [alice.devices[0]!, bob.devices[0]!], 1);
         const sent = Array.from({ length: before }, (_, i) => `b${i}`);
         for (const t of sent) await adapter.call("sendText", { device: alice.devices[0]!, conversation, text: t });

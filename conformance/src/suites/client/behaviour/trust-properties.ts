@@ -7,7 +7,7 @@ import { AdapterEventKind, SenderKeyMessage, decodeMessage } from "@kabar/protoc
 import { pushedUpdate, startAdversary, honest } from "../../../adversary/adversary.js";
 import { defineProperty } from "../../../registry/property-registry.js";
 import { RuleViolation } from "../../../registry/rule-violation.js";
-import { freshAdapter, person, shownTexts, syncAll } from "./client-world.js";
+import { freshAdapter, person, shownTexts, syncAll, aliceAndBob } from "./client-world.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 
@@ -22,10 +22,7 @@ defineProperty({
     fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.nat(), async (n, pick) => {
       const adversary = await startAdversary(await target.serverUrl(), honest);
       try {
-        const adapter = await freshAdapter(target, adversary.url);
-        const alice = await person(adapter, "alice");
-        const bob = await person(adapter, "bob");
-        const { conversation } = await adapter.call("createConversation", { device: alice.devices[0]!, kind: 1, members: [bob.account] });
+        const { adapter, alice, bob, conversation } = await aliceAndBob(target, adversary.url);
         const devices = [alice.devices[0]!, bob.devices[0]!];
         await syncAll(adapter, devices, 1);
         const order: string[] = [];
@@ -79,10 +76,7 @@ defineProperty({
   description: "When a contact links a new device, the other account's device shows a device-added notice for that contact once it has synced and messaged them again.",
   run: ({ target }) =>
     fc.asyncProperty(fc.constant(null), async () => {
-      const adapter = await freshAdapter(target);
-      const alice = await person(adapter, "alice");
-      const bob = await person(adapter, "bob");
-      const { conversation } = await adapter.call("createConversation", { device: alice.devices[0]!, kind: 1, members: [bob.account] });
+      const { adapter, alice, bob, conversation } = await aliceAndBob(target);
       await adapter.call("sendText", { device: alice.devices[0]!, conversation, text: "before" });
       await syncAll(adapter, [alice.devices[0]!, bob.devices[0]!], 1);
       await adapter.call("linkDevice", { account: bob.account, approverDevice: bob.devices[0]!, approve: true });
@@ -162,10 +156,7 @@ defineProperty({
     fc.asyncProperty(fc.integer({ min: 1, max: 3 }), async (cuts) => {
       const adversary = await startAdversary(await target.serverUrl(), honest);
       try {
-        const adapter = await freshAdapter(target, adversary.url);
-        const alice = await person(adapter, "alice");
-        const bob = await person(adapter, "bob");
-        const { conversation } = await adapter.call("createConversation", { device: alice.devices[0]!, kind: 1, members: [bob.account] });
+        const { adapter, alice, bob, conversation } = await aliceAndBob(target, adversary.url);
         const devices = [alice.devices[0]!, bob.devices[0]!];
         await syncAll(adapter, devices, 1);
         const signatures = new Map<string, string[]>();
