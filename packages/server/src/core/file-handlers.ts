@@ -38,6 +38,8 @@ export async function createUpload(ctx: CoreContext, caller: Caller, request: Cr
   if (request.size < 1n) throw invalidField("size must be at least 1");
   const maxBytes = BigInt(Math.min(ctx.limits.maxFileBytes, ctx.limits.partSize * ctx.limits.maxParts));
   if (request.size > maxBytes) throw fail(ErrorCode.FILE_TOO_LARGE, `files are at most ${maxBytes} bytes`, "FILES-UPLOAD-001");
+  // Expired uploads stop counting against the quota and their client_request_id at once, not at the next collection (FILES-UPLOAD-006).
+  await collectExpiredUploads(ctx);
   const upload = await ctx.store.createUpload({
     uploadId: ctx.random.bytes(RANDOM_ID_BYTES), accountId: caller.accountId, clientRequestId: request.clientRequestId,
     conversationId: request.conversationId, size: request.size, digest: request.digest, partSize: ctx.limits.partSize,

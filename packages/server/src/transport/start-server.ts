@@ -2,7 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse as HttpResponse
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
-import type { ServerLimits } from "../core/limits.js";
+import {
+  MAX_DIFFERENCE_LIMIT, MAX_FILE_BYTES, MAX_FRAME_BYTES, MAX_IN_FLIGHT, MAX_MESSAGE_BYTES, MAX_PART_BYTES, MAX_PARTS, MAX_RANGE_BYTES,
+} from "@kabar/protocol";
+import { resolveLimits, type ServerLimits } from "../core/limits.js";
 import type { Clock } from "../core/ports.js";
 import type { PaymentProvider } from "../payments/payment-provider.js";
 import { ServerCore, type ServerCoreOptions } from "../core/server-core.js";
@@ -59,8 +62,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The limits HelloAck advertises, with the protocol maximum none may exceed (TRANSPORT-HELLO-004, wire chapter). */
+const PROTOCOL_MAXIMUMS: readonly (readonly [keyof ServerLimits, number])[] = [
+  ["maxFrameBytes", MAX_FRAME_BYTES], ["maxInFlight", MAX_IN_FLIGHT], ["maxMessageBytes", MAX_MESSAGE_BYTES], ["maxDifferenceLimit", MAX_DIFFERENCE_LIMIT],
+  ["partSize", MAX_PART_BYTES], ["maxParts", MAX_PARTS], ["maxFileBytes", MAX_FILE_BYTES], ["maxRangeBytes", MAX_RANGE_BYTES],
+];
+
+/** Throws RangeError when a configured limit exceeds its protocol maximum: the server would advertise it (TRANSPORT-HELLO-004). */
+function checkProtocolMaximums(limits: ServerLimits): void {
+  for (const [name, max] of PROTOCOL_MAXIMUMS) {
+    if (limits[name] > max) throw new RangeError(`limit ${name} = ${limits[name]} exceeds the protocol maximum ${max}`);
+  }
+}
+
 /** Starts the Kabar server: WebSocket gateway, health endpoint, store. */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  checkProtocolMaximums(resolveLimits(options.limits));
   const dataDir = resolve(options.dataDir ?? "kabar-data");
   const logger = options.logger === false ? silentLogger : (options.logger ?? jsonLogger());
   const store = typeof options.store === "object"
