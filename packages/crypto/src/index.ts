@@ -66,3 +66,7 @@ export type { VectorFile, VectorTest } from "./vectors/vector-format.js";
 
 // Storage port (ENC-STATE-*)
 export { InMemorySessionStore, type PeerAddress, type SessionStore } from "./store/session-store.js";
+
+// Encryption cases for the conformance kit (docs/spec/encryption-cases.md)
+export { caseBytes, caseHex, caseInteger, caseString, type CaseFields, type CaseValue, type CryptoCaseHandler } from "./cases/case-types.js";
+export { CRYPTO_CASE_HANDLERS, runCryptoCase } from "./cases/run-case.js";

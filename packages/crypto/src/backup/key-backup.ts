@@ -45,7 +45,20 @@ function decodeEntries(bytes: Uint8Array): Map<string, Uint8Array> {
   if (count > MAX_BACKUP_ENTRIES) fail(ErrorCode.BACKUP_INVALID, "too many backup entries", "ENC-BACKUP-003");
   const out = new Map<string, Uint8Array>();
   const text = new TextDecoder("utf-8", { fatal: true });
-  for (let i = 0; i < count; i++) out.set(text.decode(r.bytes(r.u16())), r.varBytes());
+  let previous: Uint8Array | undefined;
+  for (let i = 0; i < count; i++) {
+    const id = r.bytes(r.u16());
+    // Ids are strictly ascending in byte order, so each blob has one encoding and no id repeats.
+    if (previous !== undefined && compareBytes(previous, id) >= 0) fail(ErrorCode.BACKUP_INVALID, "backup entries out of order", "ENC-BACKUP-003");
+    previous = id;
+    let name: string;
+    try {
+      name = text.decode(id);
+    } catch {
+      return fail(ErrorCode.BACKUP_INVALID, "backup entry id is not UTF-8", "ENC-BACKUP-004");
+    }
+    out.set(name, r.varBytes());
+  }
   r.end();
   return out;
 }

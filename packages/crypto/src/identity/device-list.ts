@@ -1,6 +1,6 @@
 // Signed device lists (ENC-ID-003, ENC-ID-004): the only source of truth for
 // which devices belong to an account, so a server cannot add one silently.
-import { decodeMessage, DeviceCertificate, DeviceListBody, SignedDeviceList } from "@kabar/protocol";
+import { decodeMessage, DeviceCertificate, DeviceListBody, isKabarError, SignedDeviceList } from "@kabar/protocol";
 import type { CryptoProvider } from "../provider/crypto-provider.js";
 import { bytesEqual, concatBytes, utf8 } from "../encoding/bytes.js";
 import { ErrorCode, fail } from "../errors.js";
@@ -80,7 +80,15 @@ export function verifyDeviceList(
   if (body.devices.length > MAX_DEVICES) fail(ErrorCode.DEVICE_LIMIT, "more than 16 devices", "ENC-ID-003");
   const devices: VerifiedDevice[] = [];
   for (const certificate of body.devices) {
-    const device = verifyDeviceCertificate(provider, certificate, trustedIdentityKey);
+    // ENC-ID-003: a list holding any certificate that fails ENC-ID-002 is
+    // itself a malformed list, whatever the certificate's own failure was.
+    let device: VerifiedDevice;
+    try {
+      device = verifyDeviceCertificate(provider, certificate, trustedIdentityKey);
+    } catch (error) {
+      if (isKabarError(error)) fail(ErrorCode.CERTIFICATE_INVALID, "device list holds an invalid certificate", "ENC-ID-003");
+      throw error;
+    }
     const last = devices[devices.length - 1];
     if (last !== undefined && device.deviceId <= last.deviceId) fail(ErrorCode.CERTIFICATE_INVALID, "device ids not unique and increasing", "ENC-ID-003");
     devices.push(device);

@@ -73,7 +73,10 @@ export function deserializeSenderKeyChain(bytes: Uint8Array): SenderKeyChain {
   const chainKey = r.bytes(32);
   const iteration = r.u32();
   const signingKey = r.bytes(32);
-  const signingPrivateKey = r.u8() === 1 ? r.bytes(32) : undefined;
+  const hasPrivate = r.u8();
+  // Only 0 and 1 round-trip exactly (ENC-STATE-002 under ENC-STATE-001 strictness).
+  if (hasPrivate > 1) fail(ErrorCode.KEY_INVALID, "sender-key private flag must be 0 or 1", "ENC-STATE-002");
+  const signingPrivateKey = hasPrivate === 1 ? r.bytes(32) : undefined;
   const count = r.u16();
   if (count > MAX_SENDER_KEY_SKIPPED) fail(ErrorCode.KEY_INVALID, "too many skipped sender keys", "ENC-STATE-002");
   const skipped = [];

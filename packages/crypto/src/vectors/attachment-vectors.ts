@@ -33,7 +33,7 @@ async function encrypt(key: Uint8Array, fileId: Uint8Array, size: number) {
   return encryptAttachment(new NodeCryptoProvider({ random: () => new Uint8Array(fileId) }), pattern(size), key);
 }
 
-async function run(inputs: Record<string, unknown>): Promise<{ digest: string; result: string }> {
+export async function run(inputs: Record<string, unknown>): Promise<{ digest: string; result: string }> {
   const key = unhex(inputs.key), size = Number(inputs.size), mutation = inputs.mutation as Mutation;
   const { ciphertext, pointer } = await encrypt(key, unhex(inputs.fileId), size);
   let bytes = ciphertext;

@@ -17,14 +17,14 @@ const CASES: { comment: string; attack: Attack }[] = [
   { comment: "rolled back: caller expects a newer version", attack: "expectNewerVersion" },
 ];
 
-function blobOf(inputs: Record<string, unknown>): Uint8Array {
+export function blobOf(inputs: Record<string, unknown>): Uint8Array {
   const provider = new NodeCryptoProvider({ random: (n) => (n === 16 ? unhex(inputs.salt) : unhex(inputs.nonce)) });
   const master = backupMasterKey(provider, unhex(inputs.secret), unhex(inputs.accountId));
   const entries = new Map(Object.entries(inputs.entries as Record<string, string>).map(([k, v]) => [k, unhex(v)]));
   return sealBackup(provider, master, unhex(inputs.accountId), BigInt(Number(inputs.backupVersion)), entries);
 }
 
-function open(inputs: Record<string, unknown>, blob: Uint8Array, masterCache: Map<string, Uint8Array>): string {
+export function open(inputs: Record<string, unknown>, blob: Uint8Array, masterCache: Map<string, Uint8Array>): string {
   const provider = new NodeCryptoProvider();
   const attack = inputs.attack as Attack;
   const secret = attack === "wrongSecret" ? unhex(inputs.wrongSecret) : unhex(inputs.secret);

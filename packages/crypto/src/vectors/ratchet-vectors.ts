@@ -8,7 +8,7 @@ import { hex, seedOf, unhex, type VectorFile, type VectorTest } from "./vector-f
 type Side = "a" | "b";
 type Mutation = "flipLastByte" | "version2";
 /** A scripted step: send (message n is the n-th send) or deliver message n, possibly mutated. */
-type Step = { op: "send"; from: Side; plaintext: string; record?: boolean; count?: number } | { op: "deliver"; message: number; mutate?: Mutation };
+export type Step = { op: "send"; from: Side; plaintext: string; record?: boolean; count?: number } | { op: "deliver"; message: number; mutate?: Mutation };
 
 interface Scenario { comment: string; rule: string; steps: Step[] }
 const send = (from: Side, plaintext: string, record = true): Step => ({ op: "send", from, plaintext, record });
@@ -39,7 +39,7 @@ function mutate(wire: Uint8Array, mutation: Mutation | undefined): Uint8Array {
 interface Played { wires: (string | null)[]; results: string[] }
 
 /** Plays a scenario; when `recorded` is given, delivers the recorded wire bytes instead of fresh ones and checks fresh ones match. */
-function play(seed: Uint8Array, steps: readonly Step[], recorded?: readonly (string | null)[]): Played {
+export function play(seed: Uint8Array, steps: readonly Step[], recorded?: readonly (string | null)[]): Played {
   const { provider, a, b } = establishVectorPair(seed);
   const party = { a, b };
   const senders: Side[] = [];

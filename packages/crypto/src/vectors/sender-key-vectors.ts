@@ -7,7 +7,7 @@ import { acceptSenderKeyDistribution, senderKeyDecrypt, senderKeyEncrypt } from 
 import type { SenderKeyChain } from "../senderkey/sender-key-state.js";
 import { hex, seedOf, unhex, type VectorFile, type VectorTest } from "./vector-format.js";
 
-interface Scenario { comment: string; rule: string; sends: number; deliver: { message: number; mutate?: "flipCiphertext" | "iteration+1" }[] }
+export interface Scenario { comment: string; rule: string; sends: number; deliver: { message: number; mutate?: "flipCiphertext" | "iteration+1" }[] }
 const SCENARIOS: Scenario[] = [
   { comment: "in-order chain steps", rule: "ENC-SENDERKEY-001", sends: 3, deliver: [{ message: 0 }, { message: 1 }, { message: 2 }] },
   { comment: "out-of-order with skipped keys", rule: "ENC-SENDERKEY-004", sends: 3, deliver: [{ message: 2 }, { message: 0 }, { message: 1 }] },
@@ -35,7 +35,7 @@ function chainFrom(inputs: Record<string, string | number>, withPrivate: boolean
   return withPrivate ? { ...chain, signingPrivateKey: signing.privateKey } : chain;
 }
 
-function play(inputs: Record<string, string | number>, scenario: Pick<Scenario, "sends" | "deliver">, recorded?: string[]): { wires: string[]; results: string[] } {
+export function play(inputs: Record<string, string | number>, scenario: Pick<Scenario, "sends" | "deliver">, recorded?: string[]): { wires: string[]; results: string[] } {
   const provider = new NodeCryptoProvider();
   let own = chainFrom(inputs, true);
   let theirs = chainFrom(inputs, false);
