@@ -26,6 +26,12 @@ export type { BackupPointer } from "./client/history.js";
 /** Document metadata for {@link KabarClient.sendDocument}. */
 export type { DocumentMeta } from "./files/documents.js";
 
+// Payments
+/** Receipt verification for {@link KabarClient.payInvoice} (PAY-RECEIPT-002). */
+export {
+  examplePayReceiptKey, invoiceTotal, RECEIPT_SIGNATURE_CONTEXT, ReceiptVerifier, type ExpectedPayment, type PaidInvoice, type PaymentProviderKeys,
+} from "./payments/receipts.js";
+
 // Conversation state
 /** The records every device converges to. */
 export type { ConversationRecord, DocumentRecord, MessageRecord, ReactionState, ReadMarker } from "./conversation/conversation-model.js";

@@ -4,10 +4,11 @@
 // the store; everything that changes it arrives through the account log.
 import type { Readable } from "node:stream";
 import { safetyNumber } from "@kabar/crypto";
-import { ConversationKind, ReceiptKind, type LinkingPayload } from "@kabar/protocol";
+import { ConversationKind, ReceiptKind, type Invoice, type LinkingPayload } from "@kabar/protocol";
 import type { ConversationRecord, MessageRecord } from "../conversation/conversation-model.js";
 import { openDocument, uploadDocument, type DocumentMeta } from "../files/documents.js";
 import { loadLocalIdentity } from "../identity/local-identity.js";
+import { ReceiptVerifier, type PaidInvoice } from "../payments/receipts.js";
 import { bytesEqual, fromHex, toHex } from "../util/bytes.js";
 import { ErrorCode, fail } from "../util/errors.js";
 import type { ClientContext } from "./context.js";
@@ -218,6 +219,32 @@ export class KabarClient {
     const message = await this.ctx.store.getMessage(conversationId, messageId);
     if (message?.document === undefined) return fail(ErrorCode.NOT_FOUND, "no document in this message");
     return openDocument(this.ctx.provider, this.ctx.link, message.document);
+  }
+
+  /**
+   * Pays an invoice through its provider with the opaque `providerToken`
+   * the provider gave the user's app, and returns the payment only once its
+   * receipt is verified (PAY-RECEIPT-002): the signature must verify with the
+   * published key of the invoice's provider (option `paymentProviderKeys`)
+   * and the body must name this invoice, this account as payer and the
+   * invoice's total. Throws a `KabarError` with code `RECEIPT_INVALID` when
+   * the receipt does not verify (the payment must then not be shown as
+   * done), and before sending anything when no key of the invoice's
+   * provider is known; the server's codes (`PRECHECKOUT_DECLINED`,
+   * `PAYMENT_FAILED`, ...) otherwise. Retrying after a lost answer with
+   * the same `idempotencyKey` (16 bytes; default a fresh random one) never
+   * charges twice.
+   */
+  async payInvoice(invoice: Invoice, providerToken: Uint8Array, options: { idempotencyKey?: Uint8Array } = {}): Promise<PaidInvoice> {
+    const verifier = new ReceiptVerifier(this.ctx.provider, this.options.paymentProviderKeys ?? {});
+    if (verifier.keyOf(invoice.providerId) === undefined) {
+      return fail(ErrorCode.RECEIPT_INVALID, "no published receipt key is known for the invoice's provider; not paying", "PAY-RECEIPT-002");
+    }
+    const { receipt } = await this.ctx.link.request("payInvoice", {
+      idempotencyKey: options.idempotencyKey ?? this.ctx.random.bytes(16), invoiceId: invoice.invoiceId, providerToken,
+    });
+    const body = verifier.verify(receipt, { invoice, payerAccountId: this.ctx.local.accountId });
+    return { receipt: receipt!, body };
   }
 
   private async send(conversationId: ConversationId, body: Parameters<Sender["queueContent"]>[1]): Promise<MessageId> {

@@ -6,6 +6,7 @@ import type { LocalIdentity } from "../identity/local-identity.js";
 import { PreKeyVault } from "../identity/prekey-vault.js";
 import { PairwiseSessions } from "../session/pairwise-sessions.js";
 import { SenderKeyManager } from "../session/sender-key-manager.js";
+import type { PaymentProviderKeys } from "../payments/receipts.js";
 import type { ClientStore } from "../store/client-store.js";
 import { InboxConsumer } from "../sync/inbox-consumer.js";
 import { Outbox } from "../sync/outbox.js";
@@ -40,6 +41,12 @@ export interface KabarClientOptions {
   readonly requestTimeoutMs?: number;
   /** One-time prekeys of each kind uploaded at registration and linking (default 20). */
   readonly preKeyBatch?: number;
+  /**
+   * The published receipt keys of the payment providers this client pays
+   * through, by provider id (default none: paying is refused). See
+   * `KabarClient.payInvoice`.
+   */
+  readonly paymentProviderKeys?: PaymentProviderKeys;
 }
 
 /** The wired parts of a client. */
