@@ -48,7 +48,10 @@ describe("wire-decoding vectors", () => {
     const survivors: string[] = [];
     for (const mutant of mutantRegistry.list("codec")) {
       const target = (await mutant.create!()) as CodecTarget;
-      for (const rule of mutant.breaks) {
+      // Rules the decoding vectors do not cover (WIRE-COMPAT-001: its mutant is checked against the
+      // frozen baseline by the codec kill matrix and resource-wire-compat.test.ts) are skipped here.
+      const withVectors = mutant.breaks.filter((rule) => file.tests.some((t) => t.rule === rule));
+      for (const rule of withVectors) {
         const vectors = file.tests.filter((t) => t.rule === rule);
         const caught = (await Promise.all(vectors.map((v) => violation(target, v)))).filter((w) => w !== undefined).length;
         // A mutant that accepts duplicates (last wins) satisfies the acceptable vectors by design: the SHOULD is only visible to the kit's property.

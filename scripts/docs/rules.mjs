@@ -42,7 +42,7 @@ export function parseRuleLine(line) {
 }
 
 /** The spec chapter files, in reading order: the known chapters first, then the rest by name. */
-export const CHAPTER_ORDER = ["index", "readme", "overview", "conventions", "wire", "encryption", "transport", "sync", "files", "authorization", "payments", "client", "server", "conformance"];
+export const CHAPTER_ORDER = ["index", "readme", "overview", "conventions", "wire", "encryption", "transport", "sync", "files", "authorization", "payments", "client", "server", "conformance", "encryption-cases"];
 
 export function markdownFiles(dir) {
   if (!existsSync(dir)) return [];

@@ -3,6 +3,7 @@
 import { ConformanceError } from "../errors.js";
 import type { Profile } from "../rules/rule.js";
 import { clientAdapterProvider } from "../targets/client-provider.js";
+import { adapterCryptoProvider, mutantCryptoProvider, referenceCryptoProvider } from "../targets/crypto-providers.js";
 import { adapterCodecProvider, mutantCodecProvider, referenceCodecProvider } from "../targets/codec-providers.js";
 import { adapterServerProvider, commandServerProvider, mutantServerProvider, urlServerProvider } from "../targets/server-providers.js";
 import type { TargetProvider } from "../targets/target-types.js";
@@ -16,6 +17,10 @@ export async function providerForCommand(cli: CliCommand): Promise<TargetProvide
       if (cli.mutant !== undefined) return mutantCodecProvider(cli.mutant);
       if (cli.adapter !== undefined) return adapterCodecProvider(cli.adapter, cli.timeoutMs);
       return referenceCodecProvider();
+    case "crypto":
+      if (cli.mutant !== undefined) return mutantCryptoProvider(cli.mutant);
+      if (cli.adapter !== undefined) return adapterCryptoProvider(cli.adapter, cli.timeoutMs, cli.profiles);
+      return referenceCryptoProvider();
     case "client":
       return clientAdapterProvider({ command: cli.adapter!, timeoutMs: cli.timeoutMs, profiles: cli.profiles });
     case "server":
@@ -34,6 +39,9 @@ export async function providerForReplayTarget(target: string, options: { restart
   if (mode === "codec" && kind === "reference") return referenceCodecProvider();
   if (mode === "codec" && kind === "mutant") return mutantCodecProvider(value);
   if (mode === "codec" && kind === "adapter") return adapterCodecProvider(value, options.timeoutMs);
+  if (mode === "crypto" && kind === "reference") return referenceCryptoProvider();
+  if (mode === "crypto" && kind === "mutant") return mutantCryptoProvider(value);
+  if (mode === "crypto" && kind === "adapter") return adapterCryptoProvider(value, options.timeoutMs, options.profiles);
   if (mode === "client") return clientAdapterProvider({ command: [kind, ...rest].join(":"), timeoutMs: options.timeoutMs });
   if (mode === "server" && kind === "url") return urlServerProvider({ url: value, restartCommand: options.restartCmd, profiles: options.profiles ?? ["core"] });
   if (mode === "server" && kind === "cmd") return commandServerProvider({ command: value, profiles: options.profiles ?? ["core"] });

@@ -7,7 +7,7 @@ import { isProfile, type Profile } from "../rules/rule.js";
 /** What the command line asks for. */
 export interface CliCommand {
   /** The subcommand. */
-  readonly command: "server" | "client" | "codec" | "replay" | "list" | "help" | "version";
+  readonly command: "server" | "client" | "codec" | "crypto" | "replay" | "list" | "help" | "version";
   /** server: the URL of a running server. */
   readonly url?: string;
   /** server: command that restarts the server at --url. */
@@ -16,7 +16,7 @@ export interface CliCommand {
   readonly cmd?: string;
   /** client, server or codec: the adapter command. */
   readonly adapter?: string;
-  /** codec: a codec mutant to run against instead of the reference. */
+  /** codec or crypto: a mutant to run against instead of the reference. */
   readonly mutant?: string;
   /** Profiles to certify. */
   readonly profiles?: readonly Profile[];
@@ -41,7 +41,7 @@ export interface CliCommand {
   /** Alternative catalogue file. */
   readonly catalogue?: string;
   /** list: only this mode's properties. */
-  readonly listMode?: "server" | "client" | "codec";
+  readonly listMode?: "server" | "client" | "codec" | "crypto";
   /** replay: the token. */
   readonly token?: string;
 }
@@ -55,8 +55,9 @@ usage:
   kabar-conformance server --adapter "CMD"      (a server adapter: StartServer / RestartServer)
   kabar-conformance client --adapter "CMD"      (a client adapter, see docs/spec/conformance.md)
   kabar-conformance codec [--mutant ID | --adapter "CMD"]   (decoder rules; default: the reference decoder)
+  kabar-conformance crypto [--mutant ID | --adapter "CMD"]  (encryption rules through crypto_case; default: the reference, @kabar/crypto)
   kabar-conformance replay TOKEN                (re-run one failing case from a report)
-  kabar-conformance list [server|client|codec]  (rules with level, profile and property ids; same as --list)
+  kabar-conformance list [server|client|codec|crypto]  (rules with level, profile and property ids; same as --list)
 
 options:
   --profile P[,P]           profiles to certify (core, groups, files, history, payments);
@@ -114,17 +115,17 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (values.version === true) return { ...base, command: "version" };
   if (first === undefined) {
     if (base.list) return { ...base, command: "list" };
-    throw new ConformanceError("USAGE", "missing command: server, client, codec, replay or list");
+    throw new ConformanceError("USAGE", "missing command: server, client, codec, crypto, replay or list");
   }
   if (first === "replay") {
     if (second === undefined) throw new ConformanceError("USAGE", "replay needs a token");
     return { ...base, command: "replay", token: second };
   }
   if (first === "list") {
-    if (second !== undefined && second !== "server" && second !== "client" && second !== "codec") throw new ConformanceError("USAGE", `list takes server, client or codec, not ${second}`);
+    if (second !== undefined && second !== "server" && second !== "client" && second !== "codec" && second !== "crypto") throw new ConformanceError("USAGE", `list takes server, client, codec or crypto, not ${second}`);
     return { ...base, command: "list", list: true, ...(second !== undefined ? { listMode: second } : {}) };
   }
-  if (first !== "server" && first !== "client" && first !== "codec") throw new ConformanceError("USAGE", `unknown command ${first}`);
+  if (first !== "server" && first !== "client" && first !== "codec" && first !== "crypto") throw new ConformanceError("USAGE", `unknown command ${first}`);
   if (positionals.length > 1) throw new ConformanceError("USAGE", `unexpected argument ${second}`);
   const command: CliCommand = { ...base, command: first };
   if (base.list) return { ...base, command: "list", listMode: first };
@@ -134,6 +135,6 @@ export function parseCli(argv: readonly string[]): CliCommand {
     if (base.restartCmd !== undefined && base.url === undefined) throw new ConformanceError("USAGE", "--restart-cmd goes with --url");
   }
   if (first === "client" && base.adapter === undefined) throw new ConformanceError("USAGE", "client needs --adapter");
-  if (first === "codec" && base.adapter !== undefined && base.mutant !== undefined) throw new ConformanceError("USAGE", "codec takes --mutant or --adapter, not both");
+  if ((first === "codec" || first === "crypto") && base.adapter !== undefined && base.mutant !== undefined) throw new ConformanceError("USAGE", `${first} takes --mutant or --adapter, not both`);
   return command;
 }

@@ -10,10 +10,14 @@ export class RuleViolation extends Error {
   /** Brand checked by {@link isRuleViolation}. */
   readonly ruleViolationBrand = BRAND;
 
-  constructor(rule: string, message: string) {
-    super(`${rule}: ${message}`);
+  /** Further rules the same finding breaks (rules of other chapters that say the same). */
+  readonly alsoRules: readonly string[];
+
+  constructor(rule: string, message: string, alsoRules: readonly string[] = []) {
+    super(`${[rule, ...alsoRules].join(", ")}: ${message}`);
     this.name = "RuleViolation";
     this.rule = rule;
+    this.alsoRules = alsoRules;
   }
 }
 

@@ -25,6 +25,12 @@ export interface CheckPropertyOptions {
   readonly program?: string;
   /** Stop generating new cases after this long (ms); default 60,000. */
   readonly timeLimitMs?: number;
+  /**
+   * Shrink a failure and replay the shrunk case (default true). False keeps
+   * the first failing case as found: verdicts only, for kill-matrix runs
+   * where only whether a rule fails matters.
+   */
+  readonly shrink?: boolean;
 }
 
 const REPLAY_PATH = /replayPath="([^"]*)"/;
@@ -52,7 +58,7 @@ export async function checkProperty<M extends TargetMode>(
       // the same verdict: keep that case as it is. Otherwise run again from
       // the same seed and let fast-check shrink.
       details = await fc.check(build(), { seed: options.seed, numRuns, endOnFailure: true, interruptAfterTimeLimit: limit });
-      if (details.failed && !isConformanceError(details.errorInstance, "ADAPTER_CRASHED", "ADAPTER_TIMEOUT", "ADAPTER_PROTOCOL")) {
+      if (options.shrink !== false && details.failed && !isConformanceError(details.errorInstance, "ADAPTER_CRASHED", "ADAPTER_TIMEOUT", "ADAPTER_PROTOCOL")) {
         const shrunk = await fc.check(build(), { seed: options.seed, numRuns, interruptAfterTimeLimit: limit });
         if (shrunk.failed) details = shrunk;
       }
@@ -69,7 +75,9 @@ export async function checkProperty<M extends TargetMode>(
 
   const error = details.errorInstance;
   const harness = isConformanceError(error, "HARNESS");
-  const charged = isRuleViolation(error) && property.rules.includes(error.rule) ? [error.rule] : [...property.rules];
+  const charged = isRuleViolation(error) && property.rules.includes(error.rule)
+    ? [error.rule, ...(error.alsoRules ?? []).filter((r) => r !== error.rule && property.rules.includes(r))]
+    : [...property.rules];
   const printed = details.counterexample === null ? undefined : fc.stringify(details.counterexample);
   const replayPath = printed !== undefined ? REPLAY_PATH.exec(printed)?.[1] : undefined;
   const path = details.counterexamplePath ?? undefined;
@@ -77,7 +85,7 @@ export async function checkProperty<M extends TargetMode>(
   // Replay the shrunk counterexample alone, so the transcript shows exactly
   // the failing case (shrinking ran many others) and flakiness shows up.
   let reproduced: boolean | undefined;
-  if (path !== undefined) {
+  if (path !== undefined && options.shrink !== false) {
     transcript.clear();
     try {
       const target = await provider.acquire(transcript);

@@ -17,7 +17,7 @@ export interface ReplayToken {
   readonly replayPath?: string;
   /**
    * How to reach the target again: `codec:reference`, `codec:mutant:<id>`,
-   * `codec:adapter:<command>`, `client:<command>`, `server:url:<url>`,
+   * `codec:adapter:<command>`, `crypto:reference`, `crypto:mutant:<id>`, `crypto:adapter:<command>`, `client:<command>`, `server:url:<url>`,
    * `server:cmd:<command>` or `server:adapter:<command>`.
    */
   readonly target: string;

@@ -35,6 +35,8 @@ export interface RunConformanceOptions<M extends TargetMode> {
   readonly expectedFailures?: ExpectedFailures;
   /** Program name used in replay commands. */
   readonly program?: string;
+  /** Shrink failures and replay the shrunk case (default true); false gives verdicts only, faster (kill matrices). */
+  readonly shrink?: boolean;
   /** Called before the first rule with the number of rules selected. */
   readonly onStart?: (total: number) => void;
   /** Called after each rule, for progress display. */
@@ -56,7 +58,7 @@ export async function runConformance<M extends TargetMode>(options: RunConforman
 
   const results: RuleResult[] = [];
   for (const [index, rule] of selected.entries()) {
-    const raw = await judgeRule(rule, properties, provider, evidenceCache, { seed, numRuns: options.numRuns, program: options.program });
+    const raw = await judgeRule(rule, properties, provider, evidenceCache, { seed, numRuns: options.numRuns, program: options.program, shrink: options.shrink });
     const entry = expected?.byRule.get(rule.id);
     let result: RuleResult = raw;
     if (entry !== undefined) {
@@ -101,7 +103,7 @@ async function judgeRule<M extends TargetMode>(
   properties: readonly PropertyDefinition[],
   provider: TargetProvider<M>,
   cache: Map<string, Promise<PropertyEvidence>>,
-  settings: { seed: number; numRuns: number | undefined; program: string | undefined },
+  settings: { seed: number; numRuns: number | undefined; program: string | undefined; shrink: boolean | undefined },
 ): Promise<RuleResult> {
   const base = { id: rule.id, level: rule.level, profile: rule.profile, chapter: rule.chapter, anchor: rule.anchor, sentence: rule.sentence };
   if (!provider.profiles.includes(rule.profile)) {
@@ -122,7 +124,7 @@ async function judgeRule<M extends TargetMode>(
     }
     let pending = cache.get(property.id);
     if (pending === undefined) {
-      pending = checkProperty(property as PropertyDefinition<M>, provider, { seed: deriveSeed(settings.seed, property.id), numRuns: settings.numRuns, program: settings.program });
+      pending = checkProperty(property as PropertyDefinition<M>, provider, { seed: deriveSeed(settings.seed, property.id), numRuns: settings.numRuns, program: settings.program, ...(settings.shrink !== undefined ? { shrink: settings.shrink } : {}) });
       cache.set(property.id, pending);
     }
     evidence.push(await pending);

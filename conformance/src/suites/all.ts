@@ -2,3 +2,4 @@
 import "./codec/index.js";
 import "./server/index.js";
 import "./client/index.js";
+import "./crypto/index.js";

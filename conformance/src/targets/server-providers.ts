@@ -51,6 +51,12 @@ export async function commandServerProvider(options: { command: string; profiles
   let child: ChildProcess | undefined;
   let url = "";
   let alive = false;
+  // The server's log lines (stdout after the listening line, stderr), the most recent kept.
+  const logLines: string[] = [];
+  const keepLog = (line: string): void => {
+    logLines.push(line);
+    if (logLines.length > 20_000) logLines.splice(0, logLines.length - 20_000);
+  };
 
   const start = async (): Promise<string> => {
     const proc = spawn(options.command, { shell: true, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -59,7 +65,11 @@ export async function commandServerProvider(options: { command: string; profiles
     proc.once("exit", () => {
       alive = false;
     });
-    proc.stderr!.on("data", (chunk: Buffer) => transcript?.add("stderr", chunk.toString("utf8")));
+    proc.stderr!.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      transcript?.add("stderr", text);
+      for (const line of text.split("\n")) if (line !== "") keepLog(line);
+    });
     const lines = createInterface({ input: proc.stdout! });
     return new Promise<string>((resolve, reject) => {
       let first = true;
@@ -71,6 +81,7 @@ export async function commandServerProvider(options: { command: string; profiles
       lines.on("line", (line) => {
         if (!first) {
           transcript?.add("stdout", line);
+          keepLog(line);
           return;
         }
         first = false;
@@ -115,6 +126,7 @@ export async function commandServerProvider(options: { command: string; profiles
       await stop(restartOptions.crash === true ? "SIGKILL" : "SIGTERM");
       return start();
     },
+    logs: () => [...logLines],
   };
   return {
     mode: "server",

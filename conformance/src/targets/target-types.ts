@@ -8,7 +8,7 @@ import type { Transcript } from "../adapter/transcript.js";
 import type { Profile } from "../rules/rule.js";
 
 /** The kinds of implementation the kit certifies. */
-export type TargetMode = "server" | "client" | "codec";
+export type TargetMode = "server" | "client" | "codec" | "crypto";
 
 /** What a decoder did with one input. */
 export type DecodeOutcome =
@@ -38,6 +38,31 @@ export interface CodecTarget {
   decode(typeName: string, payload: Uint8Array, limits?: DecodeLimits): Promise<DecodeOutcome>;
 }
 
+/** A JSON value of encryption-case inputs or outputs; byte strings are lowercase hex. */
+export type CryptoCaseValue = string | number | boolean | null | readonly CryptoCaseValue[] | { readonly [name: string]: CryptoCaseValue };
+
+/** The inputs or outputs of one encryption case. */
+export type CryptoCaseFields = { readonly [name: string]: CryptoCaseValue };
+
+/** What an implementation did with one encryption case. */
+export type CryptoCaseOutcome =
+  /** Completed with these outputs. */
+  | { readonly kind: "completed"; readonly outputs: CryptoCaseFields }
+  /** Rejected with a protocol error code and the implementation's own message. */
+  | { readonly kind: "rejected"; readonly code: ErrorCode; readonly message: string }
+  /** The implementation does not implement this case kind. */
+  | { readonly kind: "unsupported"; readonly message: string }
+  /** Failed some other way (an uncoded exception); never conforming. */
+  | { readonly kind: "crashed"; readonly message: string };
+
+/** An implementation of the encryption rules under test: the reference, a mutant, or an adapter's `crypto_case`. */
+export interface CryptoTarget {
+  /** Human-readable name for reports. */
+  readonly name: string;
+  /** Runs the case `kind` (docs/spec/encryption-cases.md) on `inputs`. */
+  runCase(kind: string, inputs: CryptoCaseFields): Promise<CryptoCaseOutcome>;
+}
+
 /** A server under test, reachable over WebSocket. */
 export interface ServerTarget {
   /** The WebSocket URL it listens on now. */
@@ -47,6 +72,14 @@ export interface ServerTarget {
    * Throws SERVER_START_FAILED when the kit has no way to restart it.
    */
   restart(options?: { readonly crash?: boolean }): Promise<string>;
+  /**
+   * The server's log lines so far (the most recent ones when there are
+   * many), when the kit can see them: a server the kit started (--cmd: its
+   * stdout after the listening line, and stderr; in-process mutants: their
+   * logger). Absent when the kit cannot read the logs (--url, adapters);
+   * properties about logs then report a harness error instead of a verdict.
+   */
+  logs?(): readonly string[];
 }
 
 /** A client implementation driven through its adapter. */
@@ -75,6 +108,8 @@ export interface TargetsByMode {
   client: ClientTarget;
   /** Codec mode. */
   codec: CodecTarget;
+  /** Crypto mode. */
+  crypto: CryptoTarget;
 }
 
 /** Supplies targets of one mode to the runner and recovers them after a crash. */

@@ -6,14 +6,14 @@
 // devices are `<account prefix>.<device id>`. The I/O loop is in main.ts.
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import type { CryptoProvider } from "@kabar/crypto";
+import { CRYPTO_CASE_HANDLERS, runCryptoCase, type CaseFields, type CryptoProvider } from "@kabar/crypto";
 import {
-  AdapterConversationKind, AdapterErrorKind, AdapterEventKind, AdapterKind, AdapterProfile, AdapterVisibleState, ErrorCode, LinkingPayload,
-  encodeMessage, isKabarError, type AdapterRequest, type AdapterResponse, type AdapterVisibleConversation, type AdapterVisibleEvent,
+  AdapterConversationKind, AdapterErrorKind, AdapterEventKind, AdapterKind, AdapterProfile, AdapterVisibleState, ErrorCode, Invoice, LinkingPayload, PaymentReceipt,
+  decodeMessage, encodeMessage, isKabarError, type AdapterRequest, type AdapterResponse, type AdapterVisibleConversation, type AdapterVisibleEvent,
   type AdapterVisibleMessage,
 } from "@kabar/protocol";
-import { KabarClient, MemoryClientStore, type KabarClientOptions, type MessageRecord, type SocketFactory, type SyncEngine } from "../src/index.js";
-import { installMutant, replayedMessages, socketFactoryFor, type ClientAdapterMutant } from "./adapter-mutants.js";
+import { examplePayReceiptKey, KabarClient, MemoryClientStore, type KabarClientOptions, type MessageRecord, type SocketFactory, type SyncEngine } from "../src/index.js";
+import { installMutant, randomFor, replayedMessages, socketFactoryFor, type ClientAdapterMutant } from "./adapter-mutants.js";
 
 type Op = NonNullable<AdapterRequest["op"]>;
 type Result = NonNullable<AdapterResponse["result"]>;
@@ -22,6 +22,23 @@ type Result = NonNullable<AdapterResponse["result"]>;
 class Refusal extends Error {
   constructor(readonly kind: AdapterErrorKind, message: string, readonly code: ErrorCode = 0 as ErrorCode) {
     super(message);
+  }
+}
+
+/** Runs one encryption case with @kabar/crypto (kinds: docs/spec/encryption-cases.md). */
+async function runCryptoCaseOp(kind: string, inputsJson: string): Promise<{ outcome: { $case: "outputsJson"; value: string } | { $case: "rejected"; value: ErrorCode }; rejectionMessage: string }> {
+  if (!Object.hasOwn(CRYPTO_CASE_HANDLERS, kind)) throw new Refusal(AdapterErrorKind.UNSUPPORTED, `no encryption case kind ${kind}`);
+  let inputs: CaseFields;
+  try {
+    inputs = JSON.parse(inputsJson) as CaseFields;
+  } catch {
+    throw new Refusal(AdapterErrorKind.INVALID_REQUEST, "inputs_json is not JSON");
+  }
+  try {
+    return { outcome: { $case: "outputsJson", value: JSON.stringify(await runCryptoCase(kind, inputs)) }, rejectionMessage: "" };
+  } catch (error) {
+    if (!isKabarError(error)) throw error;
+    return { outcome: { $case: "rejected", value: error.code }, rejectionMessage: error.message };
   }
 }
 
@@ -90,7 +107,10 @@ export class KabarClientAdapter {
     return {
       url: this.serverUrl, store: new MemoryClientStore(), provider: this.provider, backoff: { baseMs: 5, maxMs: 100 },
       requestTimeoutMs: this.options.requestTimeoutMs ?? 7_000, preKeyBatch: 5,
+      // The kit's server offers only the test provider example-pay (docs/spec/payments.md).
+      paymentProviderKeys: { "example-pay": examplePayReceiptKey(this.provider) },
       ...(this.socketFactory !== undefined ? { socketFactory: this.socketFactory } : {}),
+      ...(randomFor(this.options.mutant) !== undefined ? { random: randomFor(this.options.mutant)! } : {}),
     };
   }
 
@@ -149,7 +169,7 @@ export class KabarClientAdapter {
           $case: "describe",
           value: {
             implementation: "kabar-client-js", version: VERSION, specVersion: "1", kind: AdapterKind.CLIENT, contractVersion: 1,
-            profiles: [AdapterProfile.CORE, AdapterProfile.GROUPS, AdapterProfile.FILES, AdapterProfile.HISTORY],
+            profiles: [AdapterProfile.CORE, AdapterProfile.GROUPS, AdapterProfile.FILES, AdapterProfile.HISTORY, AdapterProfile.PAYMENTS],
           },
         };
       case "reset":
@@ -166,15 +186,32 @@ export class KabarClientAdapter {
         const account = this.account(op.value.account);
         const approver = this.device(op.value.approverDevice);
         if (approver.account !== account) throw new Refusal(AdapterErrorKind.INVALID_REQUEST, "the approver is not a device of that account");
-        const request = await KabarClient.requestLink(this.clientOptions());
+        const options = this.clientOptions();
+        const request = await KabarClient.requestLink(options);
         const linkingPayload = encodeMessage(LinkingPayload, request.payload);
         if (!op.value.approve) return { $case: "linkDevice", value: { device: "", linkingPayload } };
         const shareHistory = this.options.mutant !== "no-history-handover";
         const approval = await approver.client.approveLink(request.payload, { shareHistory });
-        const client = await request.complete(approval);
+        const client = await request.complete(approval).catch(async (error: unknown) => {
+          // Mutant only: open the device although the account's list does not certify its keys (CLIENT-LINK-003).
+          if (this.options.mutant !== "skips-own-certificate-check" || !isKabarError(error, ErrorCode.DEVICE_UNTRUSTED)) throw error;
+          return KabarClient.open(options);
+        });
         const device = this.adopt(client);
         if (shareHistory) await approver.client.completePendingHandovers();
         return { $case: "linkDevice", value: { device: device.handle, linkingPayload } };
+      }
+      case "approveLink": {
+        // CLIENT-LINK-001: the approver verifies the payload the kit hands it before certifying anything.
+        const approver = this.device(op.value.approverDevice);
+        let payload: LinkingPayload;
+        try {
+          payload = decodeMessage(LinkingPayload, op.value.linkingPayload);
+        } catch (error) {
+          throw new Refusal(AdapterErrorKind.INVALID_REQUEST, `linking payload does not decode: ${(error as Error).message}`);
+        }
+        const approval = await approver.client.approveLink(payload, { shareHistory: false });
+        return { $case: "approveLink", value: { deviceId: approval.deviceId } };
       }
       case "sendText": {
         const device = this.device(op.value.device);
@@ -262,6 +299,43 @@ export class KabarClientAdapter {
         // encoding of the state without events, lists already in order.
         const canonical = encodeMessage(AdapterVisibleState, { conversations: state.conversations, events: [] });
         return { $case: "getStateDigest", value: { sha256: sha256(canonical), canonical } };
+      }
+      case "payInvoice": {
+        // PAY-RECEIPT-002: the SDK shows the payment as done only with a verified receipt (else RECEIPT_INVALID).
+        const device = this.device(op.value.device);
+        let invoice: Invoice;
+        try {
+          invoice = decodeMessage(Invoice, op.value.invoice);
+        } catch (error) {
+          throw new Refusal(AdapterErrorKind.INVALID_REQUEST, `invoice does not decode: ${(error as Error).message}`);
+        }
+        const paid = await device.client.payInvoice(invoice, op.value.providerToken);
+        return { $case: "payInvoice", value: { receipt: encodeMessage(PaymentReceipt, paid.receipt) } };
+      }
+      case "cryptoCase":
+        return { $case: "cryptoCase", value: await runCryptoCaseOp(op.value.kind, op.value.inputsJson) };
+      case "setUpBackup": {
+        // CLIENT-HISTORY-003: a new recovery secret, and a first backup sealed under it.
+        const device = this.device(op.value.device);
+        const setup = await device.client.enableBackup();
+        return { $case: "setUpBackup", value: { recoverySecret: setup.recoverySecret } };
+      }
+      case "restoreBackup": {
+        // A new device that gets no handover: its history can only come from the key backup.
+        const account = this.account(op.value.account);
+        const approver = this.device(op.value.approverDevice);
+        if (approver.account !== account) throw new Refusal(AdapterErrorKind.INVALID_REQUEST, "the approver is not a device of that account");
+        const request = await KabarClient.requestLink(this.clientOptions());
+        const device = this.adopt(await request.complete(await approver.client.approveLink(request.payload, { shareHistory: false })));
+        // Catch up first, so the earlier messages wait for their keys; the restore then decrypts them.
+        await this.bounded(device.client.sync(), SYNC_LIMIT_MS, "RestoreBackup: not connected and caught up within the time limit");
+        try {
+          await device.client.restoreFromBackup(op.value.recoverySecret);
+        } catch (error) {
+          if (!isKabarError(error)) throw error;
+          return { $case: "restoreBackup", value: { device: device.handle, rejected: error.code } };
+        }
+        return { $case: "restoreBackup", value: { device: device.handle, rejected: 0 as ErrorCode } };
       }
       default:
         throw new Refusal(AdapterErrorKind.UNSUPPORTED, `${op.$case} is not an operation of a client adapter`);

@@ -3,4 +3,6 @@
 import "./codec-properties.js";
 import "./decode-properties.js";
 import "./frame-properties.js";
+import "./compat-properties.js";
 import "./codec-mutants.js";
+import "./compat-mutants.js";

@@ -14,7 +14,7 @@ defineProperty({
   rules: ["FILES-UPLOAD-002", "FILES-UPLOAD-004", "FILES-UPLOAD-005", "FILES-DOWNLOAD-001"],
   mode: "server",
   profile: "files",
-  description: "Parts uploaded in a random order with repeats: GetUpload lists exactly the missing parts in order, completing early is UPLOAD_INCOMPLETE, a wrong declared digest is DIGEST_MISMATCH with no blob, and ranges return exactly the bytes uploaded.",
+  description: "Parts uploaded in a random order with repeats (a repeat with other bytes is PART_CONFLICT, a wrong length or index PART_INDEX_INVALID): GetUpload lists exactly the missing parts in order, completing early is UPLOAD_INCOMPLETE, a wrong declared digest is DIGEST_MISMATCH with no blob, and ranges return exactly the bytes uploaded.",
   numRuns: 8,
   run: ({ target, transcript }) =>
     fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4000 }), fc.boolean(), fc.nat(1000), fc.array(fc.tuple(fc.nat(100), fc.nat(100)), { minLength: 1, maxLength: 4 }), (fullParts, tail, wrongDigest, seed, ranges) =>
@@ -44,6 +44,16 @@ defineProperty({
           check("FILES-UPLOAD-004", state.missingParts.join(",") === missing.join(","), `after parts {${[...done].join(",")}} GetUpload lists missing [${state.missingParts.join(",")}], expected [${missing.join(",")}]`);
         }
         expectRejected("FILES-UPLOAD-002", await c.attempt("uploadPart", { uploadId: upload.uploadId, partIndex: count, data: part(0) }), ErrorCode.PART_INDEX_INVALID, `part index ${count} of ${count}`);
+        // A stored part repeated with other bytes, and a part of the wrong length: rejected, nothing changes.
+        const stored = order[0];
+        if (stored !== undefined) {
+          const other = Uint8Array.from(part(stored), (b, k) => (k === seed % part(stored).length ? b ^ 0x5a : b));
+          expectRejected("FILES-UPLOAD-002", await c.attempt("uploadPart", { uploadId: upload.uploadId, partIndex: stored, data: other }), ErrorCode.PART_CONFLICT, `part ${stored} repeated with other bytes`);
+        }
+        expectRejected("FILES-UPLOAD-002", await c.attempt("uploadPart", { uploadId: upload.uploadId, partIndex: held, data: new Uint8Array(part(held).length + 1) }), ErrorCode.PART_INDEX_INVALID,
+          `part ${held} one byte longer than it must be`);
+        const unchanged = await c.call("getUpload", { uploadId: upload.uploadId });
+        check("FILES-UPLOAD-002", unchanged.missingParts.join(",") === String(held), `after the rejected parts GetUpload lists missing [${unchanged.missingParts.join(",")}], expected [${held}]`);
         expectRejected("FILES-UPLOAD-005", await c.attempt("completeUpload", { uploadId: upload.uploadId }), ErrorCode.UPLOAD_INCOMPLETE, `completing without part ${held}`);
         expectOk<"uploadPart">("FILES-UPLOAD-002", await c.attempt("uploadPart", { uploadId: upload.uploadId, partIndex: held, data: part(held) }), `part ${held}`);
         const whole = await c.call("getUpload", { uploadId: upload.uploadId });

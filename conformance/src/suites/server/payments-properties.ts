@@ -3,12 +3,12 @@
 // test provider example-pay, whose receipt key is public, and plays the
 // merchant by answering the PreCheckoutQueryPush on its own connection.
 import fc from "fast-check";
-import { ErrorCode, PaymentReceipt, type Invoice } from "@kabar/protocol";
+import { AccountUpdate, ErrorCode, PaymentReceipt, type Invoice } from "@kabar/protocol";
 import { defineProperty } from "../../registry/property-registry.js";
 import { randomBytesOf } from "../../wire-client/keys.js";
 import { answerQueries, chargeableToken, declinedToken, EXAMPLE_PAY, receiptBody, receiptSignatureValid } from "../../wire-client/payments.js";
 import type { WireConnection } from "../../wire-client/wire-connection.js";
-import type { WireWorld } from "../../wire-client/wire-world.js";
+import { readWholeLog, type WireWorld } from "../../wire-client/wire-world.js";
 import { check, expectOk, expectRejected, hex, inWorld, sameBytes } from "./support.js";
 
 const receiptHex = (receipt: PaymentReceipt | undefined): string => (receipt === undefined ? "none" : hex(PaymentReceipt.encode(receipt).finish()));
@@ -287,6 +287,99 @@ defineProperty({
           check("PAY-PRIVACY-002", answering.queries.length === 0, "a card number as token reached the pre-checkout step");
           expectOk<"payInvoice">("PAY-PRIVACY-002", await payer.attempt("payInvoice", { idempotencyKey: randomBytesOf(16), invoiceId: invoice.invoiceId, providerToken: chargeableToken(7) }),
             "paying the invoice with a real token afterwards");
+        } finally {
+          answering.stop();
+        }
+      }),
+    ),
+});
+
+/** Where `haystack` shows `token`: raw, hex or base64. */
+function showsToken(haystack: Uint8Array, token: Uint8Array): string | undefined {
+  const bytes = Buffer.from(haystack);
+  const t = Buffer.from(token);
+  if (bytes.indexOf(t) >= 0) return "raw";
+  const text = bytes.toString("latin1");
+  if (text.toLowerCase().includes(t.toString("hex"))) return "hex";
+  if (text.includes(t.toString("base64").replace(/=+$/, "")) || text.includes(t.toString("base64url"))) return "base64";
+  return undefined;
+}
+
+defineProperty({
+  id: "server.payments.token-not-echoed",
+  rules: ["PAY-PRIVACY-001"],
+  mode: "server",
+  profile: "payments",
+  description: "The provider_token never comes back: not in a PAYMENT_FAILED or INVOICE_UNAVAILABLE message, not in the receipt, not in the merchant's pre-checkout query, not in the payer's or merchant's log.",
+  numRuns: 4,
+  run: ({ target, transcript }) =>
+    fc.asyncProperty(fc.stringMatching(/^[a-z0-9]{8,20}$/), fc.boolean(), (suffix, declined) =>
+      inWorld(target, transcript, async (world) => {
+        const { merchant, merchantId, payer } = await merchantAndPayer(world);
+        const invoice = invoiceOf(merchantId, [4321n]);
+        await merchant.call("publishInvoice", { invoice });
+        const encode = (s: string) => new TextEncoder().encode(s);
+        const bad = encode(`tok_decline_${suffix}`);
+        const good = encode(`tok_kit_${suffix}`);
+        const answering = answerQueries(merchant, () => ({ ok: true }));
+        const seen: [string, Uint8Array][] = [];
+        try {
+          const unknown = expectRejected("PAY-PRIVACY-001", await payer.attempt("payInvoice", { idempotencyKey: randomBytesOf(16), invoiceId: randomBytesOf(16), providerToken: good }),
+            ErrorCode.INVOICE_UNAVAILABLE, "paying an unknown invoice");
+          seen.push(["the INVOICE_UNAVAILABLE message", encode(unknown.message)]);
+          if (declined) {
+            const failed = expectRejected("PAY-PRIVACY-001", await payer.attempt("payInvoice", { idempotencyKey: randomBytesOf(16), invoiceId: invoice.invoiceId, providerToken: bad }),
+              ErrorCode.PAYMENT_FAILED, "paying with a token example-pay declines");
+            seen.push(["the PAYMENT_FAILED message", encode(failed.message)]);
+          }
+          const paid = expectOk<"payInvoice">("PAY-PRIVACY-001", await payer.attempt("payInvoice", { idempotencyKey: randomBytesOf(16), invoiceId: invoice.invoiceId, providerToken: good }), "paying the invoice");
+          if (paid.receipt !== undefined) seen.push(["the receipt", PaymentReceipt.encode(paid.receipt).finish()]);
+        } finally {
+          answering.stop();
+        }
+        for (const query of answering.queries) seen.push(["the merchant's pre-checkout query", new TextEncoder().encode(JSON.stringify(query, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v)))]);
+        for (const [who, connection] of [["payer", payer], ["merchant", merchant]] as const) {
+          for (const update of (await readWholeLog(connection)).updates) seen.push([`the ${who}'s log`, AccountUpdate.encode(update).finish()]);
+          for (const push of connection.pushes) seen.push([`a push to the ${who}`, new TextEncoder().encode(JSON.stringify(push, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v)))]);
+        }
+        for (const [where, bytes] of seen) {
+          for (const token of declined ? [good, bad] : [good]) {
+            const shown = showsToken(bytes, token);
+            check("PAY-PRIVACY-001", shown === undefined, () => `${where} carries the provider_token "${new TextDecoder().decode(token)}" (${shown})`);
+          }
+        }
+      }),
+    ),
+});
+
+defineProperty({
+  id: "server.payments.provider-key-per-payer",
+  rules: ["PAY-IDEMPOTENCY-003"],
+  mode: "server",
+  profile: "payments",
+  description: "Two payers using the same PayInvoice idempotency key, and one payer using two keys, are charged separately: example-pay derives its charge id from the idempotency key it is given, so distinct (payer, key) pairs must give distinct provider_charge_ids, and a repeat of one pair the same.",
+  numRuns: 3,
+  run: ({ target, transcript }) =>
+    fc.asyncProperty(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.nat(1000), (key, otherKey, n) =>
+      inWorld(target, transcript, async (world) => {
+        const { merchant, merchantId, payer } = await merchantAndPayer(world);
+        const second = (await world.account()).connections[0]!;
+        const invoices = [invoiceOf(merchantId, [100n]), invoiceOf(merchantId, [200n]), invoiceOf(merchantId, [300n])];
+        for (const invoice of invoices) await merchant.call("publishInvoice", { invoice });
+        const keyB = sameBytes(key, otherKey) ? Uint8Array.from(otherKey, (b, i) => (i === 0 ? b ^ 1 : b)) : otherKey;
+        const answering = answerQueries(merchant, () => ({ ok: true }));
+        try {
+          const token = (i: number) => new TextEncoder().encode(`tok_kit_${n}_${i}`);
+          const pay = async (who: WireConnection, k: Uint8Array, i: number, what: string) => {
+            const paid = expectOk<"payInvoice">("PAY-IDEMPOTENCY-003", await who.attempt("payInvoice", { idempotencyKey: k, invoiceId: invoices[i]!.invoiceId, providerToken: token(i) }), what);
+            return paid.receipt === undefined ? "" : (receiptBody(paid.receipt)?.providerChargeId ?? "");
+          };
+          const a = await pay(payer, key, 0, "the first payer's payment");
+          const b = await pay(second, key, 1, "the second payer's payment with the same idempotency key");
+          const c = await pay(payer, keyB, 2, "the first payer's payment with another key");
+          const again = await pay(payer, key, 0, "the first payer repeating its first payment");
+          check("PAY-IDEMPOTENCY-003", a !== "" && a !== b && a !== c && b !== c, `provider charge ids "${a}", "${b}", "${c}" of three distinct (payer, key) pairs are not distinct: the provider was given a key that does not derive from both`);
+          check("PAY-IDEMPOTENCY-003", again === a, `repeating a payment gave charge id "${again}", the first gave "${a}"`);
         } finally {
           answering.stop();
         }

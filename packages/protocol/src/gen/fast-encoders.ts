@@ -5,7 +5,7 @@
 // exactly sized array. Runtime: src/wire/fast-encode-runtime.ts.
 /* eslint-disable */
 import * as rt from "../wire/fast-encode-runtime.js";
-import type { AdapterRequest as T$kabar$conformance$v1$AdapterRequest, AdapterDescribeRequest as T$kabar$conformance$v1$AdapterDescribeRequest, AdapterDescribeResponse as T$kabar$conformance$v1$AdapterDescribeResponse, AdapterResetRequest as T$kabar$conformance$v1$AdapterResetRequest, AdapterDone as T$kabar$conformance$v1$AdapterDone, AdapterCreateAccountRequest as T$kabar$conformance$v1$AdapterCreateAccountRequest, AdapterCreateAccountResponse as T$kabar$conformance$v1$AdapterCreateAccountResponse, AdapterLinkDeviceRequest as T$kabar$conformance$v1$AdapterLinkDeviceRequest, AdapterLinkDeviceResponse as T$kabar$conformance$v1$AdapterLinkDeviceResponse, AdapterSendTextRequest as T$kabar$conformance$v1$AdapterSendTextRequest, AdapterSendResponse as T$kabar$conformance$v1$AdapterSendResponse, AdapterEditTextRequest as T$kabar$conformance$v1$AdapterEditTextRequest, AdapterDeleteMessageRequest as T$kabar$conformance$v1$AdapterDeleteMessageRequest, AdapterReactRequest as T$kabar$conformance$v1$AdapterReactRequest, AdapterMarkReadRequest as T$kabar$conformance$v1$AdapterMarkReadRequest, AdapterSendDocumentRequest as T$kabar$conformance$v1$AdapterSendDocumentRequest, AdapterSendDocumentResponse as T$kabar$conformance$v1$AdapterSendDocumentResponse, AdapterFetchDocumentRequest as T$kabar$conformance$v1$AdapterFetchDocumentRequest, AdapterFetchDocumentResponse as T$kabar$conformance$v1$AdapterFetchDocumentResponse, AdapterSyncNowRequest as T$kabar$conformance$v1$AdapterSyncNowRequest, AdapterGoOfflineRequest as T$kabar$conformance$v1$AdapterGoOfflineRequest, AdapterGoOnlineRequest as T$kabar$conformance$v1$AdapterGoOnlineRequest, AdapterCreateConversationRequest as T$kabar$conformance$v1$AdapterCreateConversationRequest, AdapterCreateConversationResponse as T$kabar$conformance$v1$AdapterCreateConversationResponse, AdapterChangeMembersRequest as T$kabar$conformance$v1$AdapterChangeMembersRequest, AdapterGetVisibleStateRequest as T$kabar$conformance$v1$AdapterGetVisibleStateRequest, AdapterVisibleState as T$kabar$conformance$v1$AdapterVisibleState, AdapterVisibleConversation as T$kabar$conformance$v1$AdapterVisibleConversation, AdapterVisibleMessage as T$kabar$conformance$v1$AdapterVisibleMessage, AdapterVisibleReaction as T$kabar$conformance$v1$AdapterVisibleReaction, AdapterReadMarker as T$kabar$conformance$v1$AdapterReadMarker, AdapterVisibleEvent as T$kabar$conformance$v1$AdapterVisibleEvent, AdapterGetStateDigestRequest as T$kabar$conformance$v1$AdapterGetStateDigestRequest, AdapterStateDigest as T$kabar$conformance$v1$AdapterStateDigest, AdapterStartServerRequest as T$kabar$conformance$v1$AdapterStartServerRequest, AdapterRestartServerRequest as T$kabar$conformance$v1$AdapterRestartServerRequest, AdapterServerEndpoint as T$kabar$conformance$v1$AdapterServerEndpoint, AdapterDecodeRequest as T$kabar$conformance$v1$AdapterDecodeRequest, AdapterError as T$kabar$conformance$v1$AdapterError } from "./kabar/conformance/v1/adapter.pb.js";
+import type { AdapterRequest as T$kabar$conformance$v1$AdapterRequest, AdapterDescribeRequest as T$kabar$conformance$v1$AdapterDescribeRequest, AdapterDescribeResponse as T$kabar$conformance$v1$AdapterDescribeResponse, AdapterResetRequest as T$kabar$conformance$v1$AdapterResetRequest, AdapterDone as T$kabar$conformance$v1$AdapterDone, AdapterCreateAccountRequest as T$kabar$conformance$v1$AdapterCreateAccountRequest, AdapterCreateAccountResponse as T$kabar$conformance$v1$AdapterCreateAccountResponse, AdapterLinkDeviceRequest as T$kabar$conformance$v1$AdapterLinkDeviceRequest, AdapterLinkDeviceResponse as T$kabar$conformance$v1$AdapterLinkDeviceResponse, AdapterSendTextRequest as T$kabar$conformance$v1$AdapterSendTextRequest, AdapterSendResponse as T$kabar$conformance$v1$AdapterSendResponse, AdapterEditTextRequest as T$kabar$conformance$v1$AdapterEditTextRequest, AdapterDeleteMessageRequest as T$kabar$conformance$v1$AdapterDeleteMessageRequest, AdapterReactRequest as T$kabar$conformance$v1$AdapterReactRequest, AdapterMarkReadRequest as T$kabar$conformance$v1$AdapterMarkReadRequest, AdapterSendDocumentRequest as T$kabar$conformance$v1$AdapterSendDocumentRequest, AdapterSendDocumentResponse as T$kabar$conformance$v1$AdapterSendDocumentResponse, AdapterFetchDocumentRequest as T$kabar$conformance$v1$AdapterFetchDocumentRequest, AdapterFetchDocumentResponse as T$kabar$conformance$v1$AdapterFetchDocumentResponse, AdapterSyncNowRequest as T$kabar$conformance$v1$AdapterSyncNowRequest, AdapterGoOfflineRequest as T$kabar$conformance$v1$AdapterGoOfflineRequest, AdapterGoOnlineRequest as T$kabar$conformance$v1$AdapterGoOnlineRequest, AdapterCreateConversationRequest as T$kabar$conformance$v1$AdapterCreateConversationRequest, AdapterCreateConversationResponse as T$kabar$conformance$v1$AdapterCreateConversationResponse, AdapterChangeMembersRequest as T$kabar$conformance$v1$AdapterChangeMembersRequest, AdapterGetVisibleStateRequest as T$kabar$conformance$v1$AdapterGetVisibleStateRequest, AdapterVisibleState as T$kabar$conformance$v1$AdapterVisibleState, AdapterVisibleConversation as T$kabar$conformance$v1$AdapterVisibleConversation, AdapterVisibleMessage as T$kabar$conformance$v1$AdapterVisibleMessage, AdapterVisibleReaction as T$kabar$conformance$v1$AdapterVisibleReaction, AdapterReadMarker as T$kabar$conformance$v1$AdapterReadMarker, AdapterVisibleEvent as T$kabar$conformance$v1$AdapterVisibleEvent, AdapterGetStateDigestRequest as T$kabar$conformance$v1$AdapterGetStateDigestRequest, AdapterStateDigest as T$kabar$conformance$v1$AdapterStateDigest, AdapterStartServerRequest as T$kabar$conformance$v1$AdapterStartServerRequest, AdapterRestartServerRequest as T$kabar$conformance$v1$AdapterRestartServerRequest, AdapterServerEndpoint as T$kabar$conformance$v1$AdapterServerEndpoint, AdapterDecodeRequest as T$kabar$conformance$v1$AdapterDecodeRequest, AdapterCryptoCaseRequest as T$kabar$conformance$v1$AdapterCryptoCaseRequest, AdapterError as T$kabar$conformance$v1$AdapterError, AdapterApproveLinkRequest as T$kabar$conformance$v1$AdapterApproveLinkRequest, AdapterApproveLinkResponse as T$kabar$conformance$v1$AdapterApproveLinkResponse, AdapterSetUpBackupRequest as T$kabar$conformance$v1$AdapterSetUpBackupRequest, AdapterSetUpBackupResponse as T$kabar$conformance$v1$AdapterSetUpBackupResponse, AdapterRestoreBackupRequest as T$kabar$conformance$v1$AdapterRestoreBackupRequest, AdapterRestoreBackupResponse as T$kabar$conformance$v1$AdapterRestoreBackupResponse, AdapterPayInvoiceRequest as T$kabar$conformance$v1$AdapterPayInvoiceRequest, AdapterPayInvoiceResponse as T$kabar$conformance$v1$AdapterPayInvoiceResponse } from "./kabar/conformance/v1/adapter.pb.js";
 import type { Content as T$kabar$v1$Content, Text as T$kabar$v1$Text, DocumentPointer as T$kabar$v1$DocumentPointer, Edit as T$kabar$v1$Edit, Delete as T$kabar$v1$Delete, Reaction as T$kabar$v1$Reaction, Receipt as T$kabar$v1$Receipt, MembershipChange as T$kabar$v1$MembershipChange, HistoryKey as T$kabar$v1$HistoryKey, HistoryKeyShare as T$kabar$v1$HistoryKeyShare } from "./kabar/v1/content.pb.js";
 import type { ConversationUpdate as T$kabar$v1$ConversationUpdate, CreateConversationRequest as T$kabar$v1$CreateConversationRequest, CreateConversationResponse as T$kabar$v1$CreateConversationResponse, ChangeMembersRequest as T$kabar$v1$ChangeMembersRequest, ChangeMembersResponse as T$kabar$v1$ChangeMembersResponse, GetConversationRequest as T$kabar$v1$GetConversationRequest, GetConversationResponse as T$kabar$v1$GetConversationResponse, SendMessageRequest as T$kabar$v1$SendMessageRequest, SendMessageResponse as T$kabar$v1$SendMessageResponse } from "./kabar/v1/conversations.pb.js";
 import type { PairwiseMessage as T$kabar$v1$PairwiseMessage, PreKeyMessage as T$kabar$v1$PreKeyMessage, RatchetMessage as T$kabar$v1$RatchetMessage, SenderKeyMessage as T$kabar$v1$SenderKeyMessage, SenderKeyDistribution as T$kabar$v1$SenderKeyDistribution } from "./kabar/v1/envelope.pb.js";
@@ -255,6 +255,56 @@ function z$kabar$conformance$v1$AdapterRequest(m: T$kabar$conformance$v1$Adapter
         n += 2 + rt.sz32(s) + s;
         break;
       }
+      case "cryptoCase": {
+        const a = o.value;
+        if (a === null || typeof a !== "object") return -1;
+        const k = si++;
+        const s = z$kabar$conformance$v1$AdapterCryptoCaseRequest(a);
+        if (s < 0) return -1;
+        S[k] = s;
+        n += 2 + rt.sz32(s) + s;
+        break;
+      }
+      case "payInvoice": {
+        const a = o.value;
+        if (a === null || typeof a !== "object") return -1;
+        const k = si++;
+        const s = z$kabar$conformance$v1$AdapterPayInvoiceRequest(a);
+        if (s < 0) return -1;
+        S[k] = s;
+        n += 2 + rt.sz32(s) + s;
+        break;
+      }
+      case "approveLink": {
+        const a = o.value;
+        if (a === null || typeof a !== "object") return -1;
+        const k = si++;
+        const s = z$kabar$conformance$v1$AdapterApproveLinkRequest(a);
+        if (s < 0) return -1;
+        S[k] = s;
+        n += 2 + rt.sz32(s) + s;
+        break;
+      }
+      case "setUpBackup": {
+        const a = o.value;
+        if (a === null || typeof a !== "object") return -1;
+        const k = si++;
+        const s = z$kabar$conformance$v1$AdapterSetUpBackupRequest(a);
+        if (s < 0) return -1;
+        S[k] = s;
+        n += 2 + rt.sz32(s) + s;
+        break;
+      }
+      case "restoreBackup": {
+        const a = o.value;
+        if (a === null || typeof a !== "object") return -1;
+        const k = si++;
+        const s = z$kabar$conformance$v1$AdapterRestoreBackupRequest(a);
+        if (s < 0) return -1;
+        S[k] = s;
+        n += 2 + rt.sz32(s) + s;
+        break;
+      }
     }
   }
   return n;
@@ -437,6 +487,46 @@ function w$kabar$conformance$v1$AdapterRequest(m: T$kabar$conformance$v1$Adapter
         const s = S[wi++]!;
         p = rt.wv32(b, p, s);
         p = w$kabar$conformance$v1$AdapterDecodeRequest(a, b, p);
+        break;
+      }
+      case "cryptoCase": {
+        const a = o.value;
+        b[p++] = 186; b[p++] = 1;
+        const s = S[wi++]!;
+        p = rt.wv32(b, p, s);
+        p = w$kabar$conformance$v1$AdapterCryptoCaseRequest(a, b, p);
+        break;
+      }
+      case "payInvoice": {
+        const a = o.value;
+        b[p++] = 138; b[p++] = 2;
+        const s = S[wi++]!;
+        p = rt.wv32(b, p, s);
+        p = w$kabar$conformance$v1$AdapterPayInvoiceRequest(a, b, p);
+        break;
+      }
+      case "approveLink": {
+        const a = o.value;
+        b[p++] = 242; b[p++] = 1;
+        const s = S[wi++]!;
+        p = rt.wv32(b, p, s);
+        p = w$kabar$conformance$v1$AdapterApproveLinkRequest(a, b, p);
+        break;
+      }
+      case "setUpBackup": {
+        const a = o.value;
+        b[p++] = 250; b[p++] = 1;
+        const s = S[wi++]!;
+        p = rt.wv32(b, p, s);
+        p = w$kabar$conformance$v1$AdapterSetUpBackupRequest(a, b, p);
+        break;
+      }
+      case "restoreBackup": {
+        const a = o.value;
+        b[p++] = 130; b[p++] = 2;
+        const s = S[wi++]!;
+        p = rt.wv32(b, p, s);
+        p = w$kabar$conformance$v1$AdapterRestoreBackupRequest(a, b, p);
         break;
       }
     }
@@ -2412,6 +2502,51 @@ function w$kabar$conformance$v1$AdapterDecodeRequest(m: T$kabar$conformance$v1$A
   return p;
 }
 
+function z$kabar$conformance$v1$AdapterCryptoCaseRequest(m: T$kabar$conformance$v1$AdapterCryptoCaseRequest): number {
+  let n = 0;
+  {
+    const a = m["kind"];
+    if (a !== "") {
+      if (typeof a !== "string") return -1;
+      const l = rt.utf8Len(a);
+      S[si++] = l;
+      n += 1 + rt.sz32(l) + l;
+    }
+  }
+  {
+    const a = m["inputsJson"];
+    if (a !== "") {
+      if (typeof a !== "string") return -1;
+      const l = rt.utf8Len(a);
+      S[si++] = l;
+      n += 1 + rt.sz32(l) + l;
+    }
+  }
+  return n;
+}
+
+function w$kabar$conformance$v1$AdapterCryptoCaseRequest(m: T$kabar$conformance$v1$AdapterCryptoCaseRequest, b: Uint8Array, p: number): number {
+  {
+    const a = m["kind"];
+    if (a !== "") {
+      b[p++] = 10;
+      const l = S[wi++]!;
+      p = rt.wv32(b, p, l);
+      p = rt.wstr(b, p, a, l);
+    }
+  }
+  {
+    const a = m["inputsJson"];
+    if (a !== "") {
+      b[p++] = 18;
+      const l = S[wi++]!;
+      p = rt.wv32(b, p, l);
+      p = rt.wstr(b, p, a, l);
+    }
+  }
+  return p;
+}
+
 function z$kabar$conformance$v1$AdapterError(m: T$kabar$conformance$v1$AdapterError): number {
   let n = 0;
   {
@@ -2462,6 +2597,310 @@ function w$kabar$conformance$v1$AdapterError(m: T$kabar$conformance$v1$AdapterEr
     if (a !== 0) {
       b[p++] = 24;
       p = a < 0 ? rt.wneg(b, p, a) : rt.wv32(b, p, a);
+    }
+  }
+  return p;
+}
+
+function z$kabar$conformance$v1$AdapterApproveLinkRequest(m: T$kabar$conformance$v1$AdapterApproveLinkRequest): number {
+  let n = 0;
+  {
+    const a = m["approverDevice"];
+    if (a !== "") {
+      if (typeof a !== "string") return -1;
+      const l = rt.utf8Len(a);
+      S[si++] = l;
+      n += 1 + rt.sz32(l) + l;
+    }
+  }
+  {
+    const a = m["linkingPayload"];
+    if (!(a instanceof Uint8Array)) return -1;
+    if (a.length !== 0) {
+      n += 1 + rt.sz32(a.length) + a.length;
+    }
+  }
+  return n;
+}
+
+function w$kabar$conformance$v1$AdapterApproveLinkRequest(m: T$kabar$conformance$v1$AdapterApproveLinkRequest, b: Uint8Array, p: number): number {
+  {
+    const a = m["approverDevice"];
+    if (a !== "") {
+      b[p++] = 10;
+      const l = S[wi++]!;
+      p = rt.wv32(b, p, l);
+      p = rt.wstr(b, p, a, l);
+    }
+  }
+  {
+    const a = m["linkingPayload"];
+    if (a.length !== 0) {
+      b[p++] = 18;
+      p = rt.wv32(b, p, a.length);
+      p = rt.wbytes(b, p, a);
+    }
+  }
+  return p;
+}
+
+function z$kabar$conformance$v1$AdapterApproveLinkResponse(m: T$kabar$conformance$v1$AdapterApproveLinkResponse): number {
+  let n = 0;
+  {
+    const a = m["deviceId"];
+    if (a !== 0) {
+      if (a >>> 0 !== a) return -1;
+      n += 1 + rt.sz32(a);
+    }
+  }
+  return n;
+}
+
+function w$kabar$conformance$v1$AdapterApproveLinkResponse(m: T$kabar$conformance$v1$AdapterApproveLinkResponse, b: Uint8Array, p: number): number {
+  {
+    const a = m["deviceId"];
+    if (a !== 0) {
+      b[p++] = 8;
+      p = rt.wv32(b, p, a);
+    }
+  }
+  return p;
+}
+
+function z$kabar$conformance$v1$AdapterSetUpBackupRequest(m: T$kabar$conformance$v1$AdapterSetUpBackupRequest): number {
+  let n = 0;
+  {
+    const a = m["device"];
+    if (a !== "") {
+      if (typeof a !== "string") return -1;
+      const l = rt.utf8Len(a);
+      S[si++] = l;
+      n += 1 + rt.sz32(l) + l;
+    }
+  }
+  return n;
+}
+
+function w$kabar$conformance$v1$AdapterSetUpBackupRequest(m: T$kabar$conformance$v1$AdapterSetUpBackupRequest, b: Uint8Array, p: number): number {
+  {
+    const a = m["device"];
+    if (a !== "") {
+      b[p++] = 10;
+      const l = S[wi++]!;
+      p = rt.wv32(b, p, l);
+      p = rt.wstr(b, p, a, l);
+    }
+  }
+  return p;
+}
+
+function z$kabar$conformance$v1$AdapterSetUpBackupResponse(m: T$kabar$conformance$v1$AdapterSetUpBackupResponse): number {
+  let n = 0;
+  {
+    const a = m["recoverySecret"];
+    if (a !== "") {
+      if (typeof a !== "string") return -1;
+      const l = rt.utf8Len(a);
+      S[si++] = l;
+      n += 1 + rt.sz32(l) + l;
+    }
+  }
+  return n;
+}
+
+function w$kabar$conformance$v1$AdapterSetUpBackupResponse(m: T$kabar$conformance$v1$AdapterSetUpBackupResponse, b: Uint8Array, p: number): number {
+  {
+    const a = m["recoverySecret"];
+    if (a !== "") {
+      b[p++] = 10;
+      const l = S[wi++]!;
+      p = rt.wv32(b, p, l);
+      p = rt.wstr(b, p, a, l);
+    }
+  }
+  return p;
+}
+
+function z$kabar$conformance$v1$AdapterRestoreBackupRequest(m: T$kabar$conformance$v1$AdapterRestoreBackupRequest): number {
+  let n = 0;
+  {
+    const a = m["account"];
+    if (a !== "") {
+      if (typeof a !== "string") return -1;
+      const l = rt.utf8Len(a);
+      S[si++] = l;
+      n += 1 + rt.sz32(l) + l;
+    }
+  }
+  {
+    const a = m["approverDevice"];
+    if (a !== "") {
+      if (typeof a !== "string") return -1;
+      const l = rt.utf8Len(a);
+      S[si++] = l;
+      n += 1 + rt.sz32(l) + l;
+    }
+  }
+  {
+    const a = m["recoverySecret"];
+    if (a !== "") {
+      if (typeof a !== "string") return -1;
+      const l = rt.utf8Len(a);
+      S[si++] = l;
+      n += 1 + rt.sz32(l) + l;
+    }
+  }
+  return n;
+}
+
+function w$kabar$conformance$v1$AdapterRestoreBackupRequest(m: T$kabar$conformance$v1$AdapterRestoreBackupRequest, b: Uint8Array, p: number): number {
+  {
+    const a = m["account"];
+    if (a !== "") {
+      b[p++] = 10;
+      const l = S[wi++]!;
+      p = rt.wv32(b, p, l);
+      p = rt.wstr(b, p, a, l);
+    }
+  }
+  {
+    const a = m["approverDevice"];
+    if (a !== "") {
+      b[p++] = 18;
+      const l = S[wi++]!;
+      p = rt.wv32(b, p, l);
+      p = rt.wstr(b, p, a, l);
+    }
+  }
+  {
+    const a = m["recoverySecret"];
+    if (a !== "") {
+      b[p++] = 26;
+      const l = S[wi++]!;
+      p = rt.wv32(b, p, l);
+      p = rt.wstr(b, p, a, l);
+    }
+  }
+  return p;
+}
+
+function z$kabar$conformance$v1$AdapterRestoreBackupResponse(m: T$kabar$conformance$v1$AdapterRestoreBackupResponse): number {
+  let n = 0;
+  {
+    const a = m["device"];
+    if (a !== "") {
+      if (typeof a !== "string") return -1;
+      const l = rt.utf8Len(a);
+      S[si++] = l;
+      n += 1 + rt.sz32(l) + l;
+    }
+  }
+  {
+    const a = m["rejected"];
+    if (a !== 0) {
+      if ((a | 0) !== a) return -1;
+      n += 1 + (a < 0 ? 10 : rt.sz32(a));
+    }
+  }
+  return n;
+}
+
+function w$kabar$conformance$v1$AdapterRestoreBackupResponse(m: T$kabar$conformance$v1$AdapterRestoreBackupResponse, b: Uint8Array, p: number): number {
+  {
+    const a = m["device"];
+    if (a !== "") {
+      b[p++] = 10;
+      const l = S[wi++]!;
+      p = rt.wv32(b, p, l);
+      p = rt.wstr(b, p, a, l);
+    }
+  }
+  {
+    const a = m["rejected"];
+    if (a !== 0) {
+      b[p++] = 16;
+      p = a < 0 ? rt.wneg(b, p, a) : rt.wv32(b, p, a);
+    }
+  }
+  return p;
+}
+
+function z$kabar$conformance$v1$AdapterPayInvoiceRequest(m: T$kabar$conformance$v1$AdapterPayInvoiceRequest): number {
+  let n = 0;
+  {
+    const a = m["device"];
+    if (a !== "") {
+      if (typeof a !== "string") return -1;
+      const l = rt.utf8Len(a);
+      S[si++] = l;
+      n += 1 + rt.sz32(l) + l;
+    }
+  }
+  {
+    const a = m["invoice"];
+    if (!(a instanceof Uint8Array)) return -1;
+    if (a.length !== 0) {
+      n += 1 + rt.sz32(a.length) + a.length;
+    }
+  }
+  {
+    const a = m["providerToken"];
+    if (!(a instanceof Uint8Array)) return -1;
+    if (a.length !== 0) {
+      n += 1 + rt.sz32(a.length) + a.length;
+    }
+  }
+  return n;
+}
+
+function w$kabar$conformance$v1$AdapterPayInvoiceRequest(m: T$kabar$conformance$v1$AdapterPayInvoiceRequest, b: Uint8Array, p: number): number {
+  {
+    const a = m["device"];
+    if (a !== "") {
+      b[p++] = 10;
+      const l = S[wi++]!;
+      p = rt.wv32(b, p, l);
+      p = rt.wstr(b, p, a, l);
+    }
+  }
+  {
+    const a = m["invoice"];
+    if (a.length !== 0) {
+      b[p++] = 18;
+      p = rt.wv32(b, p, a.length);
+      p = rt.wbytes(b, p, a);
+    }
+  }
+  {
+    const a = m["providerToken"];
+    if (a.length !== 0) {
+      b[p++] = 26;
+      p = rt.wv32(b, p, a.length);
+      p = rt.wbytes(b, p, a);
+    }
+  }
+  return p;
+}
+
+function z$kabar$conformance$v1$AdapterPayInvoiceResponse(m: T$kabar$conformance$v1$AdapterPayInvoiceResponse): number {
+  let n = 0;
+  {
+    const a = m["receipt"];
+    if (!(a instanceof Uint8Array)) return -1;
+    if (a.length !== 0) {
+      n += 1 + rt.sz32(a.length) + a.length;
+    }
+  }
+  return n;
+}
+
+function w$kabar$conformance$v1$AdapterPayInvoiceResponse(m: T$kabar$conformance$v1$AdapterPayInvoiceResponse, b: Uint8Array, p: number): number {
+  {
+    const a = m["receipt"];
+    if (a.length !== 0) {
+      b[p++] = 10;
+      p = rt.wv32(b, p, a.length);
+      p = rt.wbytes(b, p, a);
     }
   }
   return p;
@@ -9350,7 +9789,16 @@ export const FAST_ENCODERS: Readonly<Record<string, (message: any) => Uint8Array
   "kabar.conformance.v1.AdapterRestartServerRequest": (m) => encodeWith(z$kabar$conformance$v1$AdapterRestartServerRequest, w$kabar$conformance$v1$AdapterRestartServerRequest, m),
   "kabar.conformance.v1.AdapterServerEndpoint": (m) => encodeWith(z$kabar$conformance$v1$AdapterServerEndpoint, w$kabar$conformance$v1$AdapterServerEndpoint, m),
   "kabar.conformance.v1.AdapterDecodeRequest": (m) => encodeWith(z$kabar$conformance$v1$AdapterDecodeRequest, w$kabar$conformance$v1$AdapterDecodeRequest, m),
+  "kabar.conformance.v1.AdapterCryptoCaseRequest": (m) => encodeWith(z$kabar$conformance$v1$AdapterCryptoCaseRequest, w$kabar$conformance$v1$AdapterCryptoCaseRequest, m),
   "kabar.conformance.v1.AdapterError": (m) => encodeWith(z$kabar$conformance$v1$AdapterError, w$kabar$conformance$v1$AdapterError, m),
+  "kabar.conformance.v1.AdapterApproveLinkRequest": (m) => encodeWith(z$kabar$conformance$v1$AdapterApproveLinkRequest, w$kabar$conformance$v1$AdapterApproveLinkRequest, m),
+  "kabar.conformance.v1.AdapterApproveLinkResponse": (m) => encodeWith(z$kabar$conformance$v1$AdapterApproveLinkResponse, w$kabar$conformance$v1$AdapterApproveLinkResponse, m),
+  "kabar.conformance.v1.AdapterSetUpBackupRequest": (m) => encodeWith(z$kabar$conformance$v1$AdapterSetUpBackupRequest, w$kabar$conformance$v1$AdapterSetUpBackupRequest, m),
+  "kabar.conformance.v1.AdapterSetUpBackupResponse": (m) => encodeWith(z$kabar$conformance$v1$AdapterSetUpBackupResponse, w$kabar$conformance$v1$AdapterSetUpBackupResponse, m),
+  "kabar.conformance.v1.AdapterRestoreBackupRequest": (m) => encodeWith(z$kabar$conformance$v1$AdapterRestoreBackupRequest, w$kabar$conformance$v1$AdapterRestoreBackupRequest, m),
+  "kabar.conformance.v1.AdapterRestoreBackupResponse": (m) => encodeWith(z$kabar$conformance$v1$AdapterRestoreBackupResponse, w$kabar$conformance$v1$AdapterRestoreBackupResponse, m),
+  "kabar.conformance.v1.AdapterPayInvoiceRequest": (m) => encodeWith(z$kabar$conformance$v1$AdapterPayInvoiceRequest, w$kabar$conformance$v1$AdapterPayInvoiceRequest, m),
+  "kabar.conformance.v1.AdapterPayInvoiceResponse": (m) => encodeWith(z$kabar$conformance$v1$AdapterPayInvoiceResponse, w$kabar$conformance$v1$AdapterPayInvoiceResponse, m),
   "kabar.v1.ProtocolError": (m) => encodeWith(z$kabar$v1$ProtocolError, w$kabar$v1$ProtocolError, m),
   "kabar.v1.RecipientsMismatch": (m) => encodeWith(z$kabar$v1$RecipientsMismatch, w$kabar$v1$RecipientsMismatch, m),
   "kabar.v1.Content": (m) => encodeWith(z$kabar$v1$Content, w$kabar$v1$Content, m),

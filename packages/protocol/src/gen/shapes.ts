@@ -41,6 +41,11 @@ export const MESSAGE_SHAPES: Readonly<Record<string, Readonly<Record<number, Fie
     20: { n: "start_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterStartServerRequest", o: "op" },
     21: { n: "restart_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterRestartServerRequest", o: "op" },
     22: { n: "decode", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDecodeRequest", o: "op" },
+    23: { n: "crypto_case", k: "message", w: 2, m: "kabar.conformance.v1.AdapterCryptoCaseRequest", o: "op" },
+    30: { n: "approve_link", k: "message", w: 2, m: "kabar.conformance.v1.AdapterApproveLinkRequest", o: "op" },
+    31: { n: "set_up_backup", k: "message", w: 2, m: "kabar.conformance.v1.AdapterSetUpBackupRequest", o: "op" },
+    32: { n: "restore_backup", k: "message", w: 2, m: "kabar.conformance.v1.AdapterRestoreBackupRequest", o: "op" },
+    33: { n: "pay_invoice", k: "message", w: 2, m: "kabar.conformance.v1.AdapterPayInvoiceRequest", o: "op" },
   },
   "kabar.conformance.v1.AdapterResponse": {
     1: { n: "id", k: "uint64", w: 0 },
@@ -65,6 +70,11 @@ export const MESSAGE_SHAPES: Readonly<Record<string, Readonly<Record<number, Fie
     20: { n: "start_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterServerEndpoint", o: "result" },
     21: { n: "restart_server", k: "message", w: 2, m: "kabar.conformance.v1.AdapterServerEndpoint", o: "result" },
     22: { n: "decode", k: "message", w: 2, m: "kabar.conformance.v1.AdapterDecodeResponse", o: "result" },
+    23: { n: "crypto_case", k: "message", w: 2, m: "kabar.conformance.v1.AdapterCryptoCaseResponse", o: "result" },
+    30: { n: "approve_link", k: "message", w: 2, m: "kabar.conformance.v1.AdapterApproveLinkResponse", o: "result" },
+    31: { n: "set_up_backup", k: "message", w: 2, m: "kabar.conformance.v1.AdapterSetUpBackupResponse", o: "result" },
+    32: { n: "restore_backup", k: "message", w: 2, m: "kabar.conformance.v1.AdapterRestoreBackupResponse", o: "result" },
+    33: { n: "pay_invoice", k: "message", w: 2, m: "kabar.conformance.v1.AdapterPayInvoiceResponse", o: "result" },
     100: { n: "error", k: "message", w: 2, m: "kabar.conformance.v1.AdapterError", o: "result" },
   },
   "kabar.conformance.v1.AdapterDescribeRequest": {
@@ -239,10 +249,49 @@ export const MESSAGE_SHAPES: Readonly<Record<string, Readonly<Record<number, Fie
     1: { n: "reencoded", k: "bytes", w: 2, o: "outcome" },
     2: { n: "rejected", k: "enum", w: 0, o: "outcome" },
   },
+  "kabar.conformance.v1.AdapterCryptoCaseRequest": {
+    1: { n: "kind", k: "string", w: 2 },
+    2: { n: "inputs_json", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterCryptoCaseResponse": {
+    1: { n: "outputs_json", k: "string", w: 2, o: "outcome" },
+    2: { n: "rejected", k: "enum", w: 0, o: "outcome" },
+    3: { n: "rejection_message", k: "string", w: 2 },
+  },
   "kabar.conformance.v1.AdapterError": {
     1: { n: "kind", k: "enum", w: 0 },
     2: { n: "message", k: "string", w: 2 },
     3: { n: "code", k: "enum", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterApproveLinkRequest": {
+    1: { n: "approver_device", k: "string", w: 2 },
+    2: { n: "linking_payload", k: "bytes", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterApproveLinkResponse": {
+    1: { n: "device_id", k: "uint32", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterSetUpBackupRequest": {
+    1: { n: "device", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterSetUpBackupResponse": {
+    1: { n: "recovery_secret", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterRestoreBackupRequest": {
+    1: { n: "account", k: "string", w: 2 },
+    2: { n: "approver_device", k: "string", w: 2 },
+    3: { n: "recovery_secret", k: "string", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterRestoreBackupResponse": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "rejected", k: "enum", w: 0 },
+  },
+  "kabar.conformance.v1.AdapterPayInvoiceRequest": {
+    1: { n: "device", k: "string", w: 2 },
+    2: { n: "invoice", k: "bytes", w: 2 },
+    3: { n: "provider_token", k: "bytes", w: 2 },
+  },
+  "kabar.conformance.v1.AdapterPayInvoiceResponse": {
+    1: { n: "receipt", k: "bytes", w: 2 },
   },
   "kabar.v1.ProtocolError": {
     1: { n: "code", k: "enum", w: 0 },

@@ -7,7 +7,7 @@ import * as rt from "../wire/fused-runtime.js";
 import { R, SMALL } from "../wire/fused-runtime.js";
 import { EMPTY_BYTES } from "../wire/empty-bytes.js";
 import { MESSAGE_SHAPES } from "./shapes.js";
-import type { AdapterRequest as T$kabar$conformance$v1$AdapterRequest, AdapterResponse as T$kabar$conformance$v1$AdapterResponse, AdapterDescribeRequest as T$kabar$conformance$v1$AdapterDescribeRequest, AdapterDescribeResponse as T$kabar$conformance$v1$AdapterDescribeResponse, AdapterResetRequest as T$kabar$conformance$v1$AdapterResetRequest, AdapterDone as T$kabar$conformance$v1$AdapterDone, AdapterCreateAccountRequest as T$kabar$conformance$v1$AdapterCreateAccountRequest, AdapterCreateAccountResponse as T$kabar$conformance$v1$AdapterCreateAccountResponse, AdapterLinkDeviceRequest as T$kabar$conformance$v1$AdapterLinkDeviceRequest, AdapterLinkDeviceResponse as T$kabar$conformance$v1$AdapterLinkDeviceResponse, AdapterSendTextRequest as T$kabar$conformance$v1$AdapterSendTextRequest, AdapterSendResponse as T$kabar$conformance$v1$AdapterSendResponse, AdapterEditTextRequest as T$kabar$conformance$v1$AdapterEditTextRequest, AdapterDeleteMessageRequest as T$kabar$conformance$v1$AdapterDeleteMessageRequest, AdapterReactRequest as T$kabar$conformance$v1$AdapterReactRequest, AdapterMarkReadRequest as T$kabar$conformance$v1$AdapterMarkReadRequest, AdapterSendDocumentRequest as T$kabar$conformance$v1$AdapterSendDocumentRequest, AdapterSendDocumentResponse as T$kabar$conformance$v1$AdapterSendDocumentResponse, AdapterFetchDocumentRequest as T$kabar$conformance$v1$AdapterFetchDocumentRequest, AdapterFetchDocumentResponse as T$kabar$conformance$v1$AdapterFetchDocumentResponse, AdapterSyncNowRequest as T$kabar$conformance$v1$AdapterSyncNowRequest, AdapterGoOfflineRequest as T$kabar$conformance$v1$AdapterGoOfflineRequest, AdapterGoOnlineRequest as T$kabar$conformance$v1$AdapterGoOnlineRequest, AdapterCreateConversationRequest as T$kabar$conformance$v1$AdapterCreateConversationRequest, AdapterCreateConversationResponse as T$kabar$conformance$v1$AdapterCreateConversationResponse, AdapterChangeMembersRequest as T$kabar$conformance$v1$AdapterChangeMembersRequest, AdapterGetVisibleStateRequest as T$kabar$conformance$v1$AdapterGetVisibleStateRequest, AdapterVisibleState as T$kabar$conformance$v1$AdapterVisibleState, AdapterVisibleConversation as T$kabar$conformance$v1$AdapterVisibleConversation, AdapterVisibleMessage as T$kabar$conformance$v1$AdapterVisibleMessage, AdapterVisibleReaction as T$kabar$conformance$v1$AdapterVisibleReaction, AdapterReadMarker as T$kabar$conformance$v1$AdapterReadMarker, AdapterVisibleEvent as T$kabar$conformance$v1$AdapterVisibleEvent, AdapterGetStateDigestRequest as T$kabar$conformance$v1$AdapterGetStateDigestRequest, AdapterStateDigest as T$kabar$conformance$v1$AdapterStateDigest, AdapterStartServerRequest as T$kabar$conformance$v1$AdapterStartServerRequest, AdapterRestartServerRequest as T$kabar$conformance$v1$AdapterRestartServerRequest, AdapterServerEndpoint as T$kabar$conformance$v1$AdapterServerEndpoint, AdapterDecodeRequest as T$kabar$conformance$v1$AdapterDecodeRequest, AdapterDecodeResponse as T$kabar$conformance$v1$AdapterDecodeResponse, AdapterError as T$kabar$conformance$v1$AdapterError } from "./kabar/conformance/v1/adapter.pb.js";
+import type { AdapterRequest as T$kabar$conformance$v1$AdapterRequest, AdapterResponse as T$kabar$conformance$v1$AdapterResponse, AdapterDescribeRequest as T$kabar$conformance$v1$AdapterDescribeRequest, AdapterDescribeResponse as T$kabar$conformance$v1$AdapterDescribeResponse, AdapterResetRequest as T$kabar$conformance$v1$AdapterResetRequest, AdapterDone as T$kabar$conformance$v1$AdapterDone, AdapterCreateAccountRequest as T$kabar$conformance$v1$AdapterCreateAccountRequest, AdapterCreateAccountResponse as T$kabar$conformance$v1$AdapterCreateAccountResponse, AdapterLinkDeviceRequest as T$kabar$conformance$v1$AdapterLinkDeviceRequest, AdapterLinkDeviceResponse as T$kabar$conformance$v1$AdapterLinkDeviceResponse, AdapterSendTextRequest as T$kabar$conformance$v1$AdapterSendTextRequest, AdapterSendResponse as T$kabar$conformance$v1$AdapterSendResponse, AdapterEditTextRequest as T$kabar$conformance$v1$AdapterEditTextRequest, AdapterDeleteMessageRequest as T$kabar$conformance$v1$AdapterDeleteMessageRequest, AdapterReactRequest as T$kabar$conformance$v1$AdapterReactRequest, AdapterMarkReadRequest as T$kabar$conformance$v1$AdapterMarkReadRequest, AdapterSendDocumentRequest as T$kabar$conformance$v1$AdapterSendDocumentRequest, AdapterSendDocumentResponse as T$kabar$conformance$v1$AdapterSendDocumentResponse, AdapterFetchDocumentRequest as T$kabar$conformance$v1$AdapterFetchDocumentRequest, AdapterFetchDocumentResponse as T$kabar$conformance$v1$AdapterFetchDocumentResponse, AdapterSyncNowRequest as T$kabar$conformance$v1$AdapterSyncNowRequest, AdapterGoOfflineRequest as T$kabar$conformance$v1$AdapterGoOfflineRequest, AdapterGoOnlineRequest as T$kabar$conformance$v1$AdapterGoOnlineRequest, AdapterCreateConversationRequest as T$kabar$conformance$v1$AdapterCreateConversationRequest, AdapterCreateConversationResponse as T$kabar$conformance$v1$AdapterCreateConversationResponse, AdapterChangeMembersRequest as T$kabar$conformance$v1$AdapterChangeMembersRequest, AdapterGetVisibleStateRequest as T$kabar$conformance$v1$AdapterGetVisibleStateRequest, AdapterVisibleState as T$kabar$conformance$v1$AdapterVisibleState, AdapterVisibleConversation as T$kabar$conformance$v1$AdapterVisibleConversation, AdapterVisibleMessage as T$kabar$conformance$v1$AdapterVisibleMessage, AdapterVisibleReaction as T$kabar$conformance$v1$AdapterVisibleReaction, AdapterReadMarker as T$kabar$conformance$v1$AdapterReadMarker, AdapterVisibleEvent as T$kabar$conformance$v1$AdapterVisibleEvent, AdapterGetStateDigestRequest as T$kabar$conformance$v1$AdapterGetStateDigestRequest, AdapterStateDigest as T$kabar$conformance$v1$AdapterStateDigest, AdapterStartServerRequest as T$kabar$conformance$v1$AdapterStartServerRequest, AdapterRestartServerRequest as T$kabar$conformance$v1$AdapterRestartServerRequest, AdapterServerEndpoint as T$kabar$conformance$v1$AdapterServerEndpoint, AdapterDecodeRequest as T$kabar$conformance$v1$AdapterDecodeRequest, AdapterDecodeResponse as T$kabar$conformance$v1$AdapterDecodeResponse, AdapterCryptoCaseRequest as T$kabar$conformance$v1$AdapterCryptoCaseRequest, AdapterCryptoCaseResponse as T$kabar$conformance$v1$AdapterCryptoCaseResponse, AdapterError as T$kabar$conformance$v1$AdapterError, AdapterApproveLinkRequest as T$kabar$conformance$v1$AdapterApproveLinkRequest, AdapterApproveLinkResponse as T$kabar$conformance$v1$AdapterApproveLinkResponse, AdapterSetUpBackupRequest as T$kabar$conformance$v1$AdapterSetUpBackupRequest, AdapterSetUpBackupResponse as T$kabar$conformance$v1$AdapterSetUpBackupResponse, AdapterRestoreBackupRequest as T$kabar$conformance$v1$AdapterRestoreBackupRequest, AdapterRestoreBackupResponse as T$kabar$conformance$v1$AdapterRestoreBackupResponse, AdapterPayInvoiceRequest as T$kabar$conformance$v1$AdapterPayInvoiceRequest, AdapterPayInvoiceResponse as T$kabar$conformance$v1$AdapterPayInvoiceResponse } from "./kabar/conformance/v1/adapter.pb.js";
 import type { Content as T$kabar$v1$Content, Text as T$kabar$v1$Text, DocumentPointer as T$kabar$v1$DocumentPointer, Edit as T$kabar$v1$Edit, Delete as T$kabar$v1$Delete, Reaction as T$kabar$v1$Reaction, Receipt as T$kabar$v1$Receipt, MembershipChange as T$kabar$v1$MembershipChange, HistoryKey as T$kabar$v1$HistoryKey, HistoryKeyShare as T$kabar$v1$HistoryKeyShare } from "./kabar/v1/content.pb.js";
 import type { ConversationUpdate as T$kabar$v1$ConversationUpdate, CreateConversationRequest as T$kabar$v1$CreateConversationRequest, CreateConversationResponse as T$kabar$v1$CreateConversationResponse, ChangeMembersRequest as T$kabar$v1$ChangeMembersRequest, ChangeMembersResponse as T$kabar$v1$ChangeMembersResponse, GetConversationRequest as T$kabar$v1$GetConversationRequest, GetConversationResponse as T$kabar$v1$GetConversationResponse, SendMessageRequest as T$kabar$v1$SendMessageRequest, SendMessageResponse as T$kabar$v1$SendMessageResponse } from "./kabar/v1/conversations.pb.js";
 import type { PairwiseMessage as T$kabar$v1$PairwiseMessage, PreKeyMessage as T$kabar$v1$PreKeyMessage, RatchetMessage as T$kabar$v1$RatchetMessage, SenderKeyMessage as T$kabar$v1$SenderKeyMessage, SenderKeyDistribution as T$kabar$v1$SenderKeyDistribution } from "./kabar/v1/envelope.pb.js";
@@ -249,6 +249,56 @@ function d$kabar$conformance$v1$AdapterRequest(buf: Uint8Array, pos: number, end
         p_op = { $case: "decode", value: v };
         break;
       }
+      case 186: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("op");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = d$kabar$conformance$v1$AdapterCryptoCaseRequest(buf, pos, pos + n, depth + 1);
+        pos += n;
+        p_op = { $case: "cryptoCase", value: v };
+        break;
+      }
+      case 242: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("op");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = d$kabar$conformance$v1$AdapterApproveLinkRequest(buf, pos, pos + n, depth + 1);
+        pos += n;
+        p_op = { $case: "approveLink", value: v };
+        break;
+      }
+      case 250: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("op");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = d$kabar$conformance$v1$AdapterSetUpBackupRequest(buf, pos, pos + n, depth + 1);
+        pos += n;
+        p_op = { $case: "setUpBackup", value: v };
+        break;
+      }
+      case 258: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("op");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = d$kabar$conformance$v1$AdapterRestoreBackupRequest(buf, pos, pos + n, depth + 1);
+        pos += n;
+        p_op = { $case: "restoreBackup", value: v };
+        break;
+      }
+      case 266: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("op");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = d$kabar$conformance$v1$AdapterPayInvoiceRequest(buf, pos, pos + n, depth + 1);
+        pos += n;
+        p_op = { $case: "payInvoice", value: v };
+        break;
+      }
       default:
         pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterRequest);
     }
@@ -484,6 +534,56 @@ function d$kabar$conformance$v1$AdapterResponse(buf: Uint8Array, pos: number, en
         const v = d$kabar$conformance$v1$AdapterDecodeResponse(buf, pos, pos + n, depth + 1);
         pos += n;
         p_result = { $case: "decode", value: v };
+        break;
+      }
+      case 186: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("result");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = d$kabar$conformance$v1$AdapterCryptoCaseResponse(buf, pos, pos + n, depth + 1);
+        pos += n;
+        p_result = { $case: "cryptoCase", value: v };
+        break;
+      }
+      case 242: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("result");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = d$kabar$conformance$v1$AdapterApproveLinkResponse(buf, pos, pos + n, depth + 1);
+        pos += n;
+        p_result = { $case: "approveLink", value: v };
+        break;
+      }
+      case 250: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("result");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = d$kabar$conformance$v1$AdapterSetUpBackupResponse(buf, pos, pos + n, depth + 1);
+        pos += n;
+        p_result = { $case: "setUpBackup", value: v };
+        break;
+      }
+      case 258: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("result");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = d$kabar$conformance$v1$AdapterRestoreBackupResponse(buf, pos, pos + n, depth + 1);
+        pos += n;
+        p_result = { $case: "restoreBackup", value: v };
+        break;
+      }
+      case 266: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("result");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = d$kabar$conformance$v1$AdapterPayInvoiceResponse(buf, pos, pos + n, depth + 1);
+        pos += n;
+        p_result = { $case: "payInvoice", value: v };
         break;
       }
       case 802: {
@@ -2119,6 +2219,90 @@ function d$kabar$conformance$v1$AdapterDecodeResponse(buf: Uint8Array, pos: numb
   return { outcome: p_outcome };
 }
 
+const S$kabar$conformance$v1$AdapterCryptoCaseRequest = MESSAGE_SHAPES["kabar.conformance.v1.AdapterCryptoCaseRequest"]!;
+
+function d$kabar$conformance$v1$AdapterCryptoCaseRequest(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterCryptoCaseRequest {
+  if (depth > R.limit) rt.depthFail(depth);
+  let seen0 = 0;
+  let p_kind: T$kabar$conformance$v1$AdapterCryptoCaseRequest["kind"] = "";
+  let p_inputsJson: T$kabar$conformance$v1$AdapterCryptoCaseRequest["inputsJson"] = "";
+  while (pos < end) {
+    let tag = buf[pos++]!;
+    if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
+    switch (tag) {
+      case 10: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("kind");
+        seen0 |= 0x1;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "kind");
+        pos += n;
+        p_kind = v;
+        break;
+      }
+      case 18: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("inputs_json");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "inputs_json");
+        pos += n;
+        p_inputsJson = v;
+        break;
+      }
+      default:
+        pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterCryptoCaseRequest);
+    }
+  }
+  return { kind: p_kind, inputsJson: p_inputsJson };
+}
+
+const S$kabar$conformance$v1$AdapterCryptoCaseResponse = MESSAGE_SHAPES["kabar.conformance.v1.AdapterCryptoCaseResponse"]!;
+
+function d$kabar$conformance$v1$AdapterCryptoCaseResponse(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterCryptoCaseResponse {
+  if (depth > R.limit) rt.depthFail(depth);
+  let seen0 = 0;
+  let p_outcome: T$kabar$conformance$v1$AdapterCryptoCaseResponse["outcome"] = undefined;
+  let p_rejectionMessage: T$kabar$conformance$v1$AdapterCryptoCaseResponse["rejectionMessage"] = "";
+  while (pos < end) {
+    let tag = buf[pos++]!;
+    if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
+    switch (tag) {
+      case 10: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("outcome");
+        seen0 |= 0x1;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "outputs_json");
+        pos += n;
+        p_outcome = { $case: "outputsJson", value: v };
+        break;
+      }
+      case 16: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("outcome");
+        seen0 |= 0x1;
+        let v = pos < end ? buf[pos] : 0x80;
+        if (v < 0x80) pos++; else { v = rt.v32(buf, pos, end) | 0; pos = R.pos; }
+        p_outcome = { $case: "rejected", value: v };
+        break;
+      }
+      case 26: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("rejection_message");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "rejection_message");
+        pos += n;
+        p_rejectionMessage = v;
+        break;
+      }
+      default:
+        pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterCryptoCaseResponse);
+    }
+  }
+  return { outcome: p_outcome, rejectionMessage: p_rejectionMessage };
+}
+
 const S$kabar$conformance$v1$AdapterError = MESSAGE_SHAPES["kabar.conformance.v1.AdapterError"]!;
 
 function d$kabar$conformance$v1$AdapterError(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterError {
@@ -2162,6 +2346,284 @@ function d$kabar$conformance$v1$AdapterError(buf: Uint8Array, pos: number, end: 
     }
   }
   return { kind: p_kind, message: p_message, code: p_code };
+}
+
+const S$kabar$conformance$v1$AdapterApproveLinkRequest = MESSAGE_SHAPES["kabar.conformance.v1.AdapterApproveLinkRequest"]!;
+
+function d$kabar$conformance$v1$AdapterApproveLinkRequest(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterApproveLinkRequest {
+  if (depth > R.limit) rt.depthFail(depth);
+  let seen0 = 0;
+  let p_approverDevice: T$kabar$conformance$v1$AdapterApproveLinkRequest["approverDevice"] = "";
+  let p_linkingPayload: T$kabar$conformance$v1$AdapterApproveLinkRequest["linkingPayload"] = EMPTY_BYTES;
+  while (pos < end) {
+    let tag = buf[pos++]!;
+    if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
+    switch (tag) {
+      case 10: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("approver_device");
+        seen0 |= 0x1;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "approver_device");
+        pos += n;
+        p_approverDevice = v;
+        break;
+      }
+      case 18: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("linking_payload");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = buf.subarray(pos, pos + n);
+        pos += n;
+        p_linkingPayload = v;
+        break;
+      }
+      default:
+        pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterApproveLinkRequest);
+    }
+  }
+  return { approverDevice: p_approverDevice, linkingPayload: p_linkingPayload };
+}
+
+const S$kabar$conformance$v1$AdapterApproveLinkResponse = MESSAGE_SHAPES["kabar.conformance.v1.AdapterApproveLinkResponse"]!;
+
+function d$kabar$conformance$v1$AdapterApproveLinkResponse(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterApproveLinkResponse {
+  if (depth > R.limit) rt.depthFail(depth);
+  let seen0 = 0;
+  let p_deviceId: T$kabar$conformance$v1$AdapterApproveLinkResponse["deviceId"] = 0;
+  while (pos < end) {
+    let tag = buf[pos++]!;
+    if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
+    switch (tag) {
+      case 8: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("device_id");
+        seen0 |= 0x1;
+        let v = pos < end ? buf[pos] : 0x80;
+        if (v < 0x80) pos++; else { v = rt.v32(buf, pos, end); pos = R.pos; }
+        p_deviceId = v;
+        break;
+      }
+      default:
+        pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterApproveLinkResponse);
+    }
+  }
+  return { deviceId: p_deviceId };
+}
+
+const S$kabar$conformance$v1$AdapterSetUpBackupRequest = MESSAGE_SHAPES["kabar.conformance.v1.AdapterSetUpBackupRequest"]!;
+
+function d$kabar$conformance$v1$AdapterSetUpBackupRequest(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterSetUpBackupRequest {
+  if (depth > R.limit) rt.depthFail(depth);
+  let seen0 = 0;
+  let p_device: T$kabar$conformance$v1$AdapterSetUpBackupRequest["device"] = "";
+  while (pos < end) {
+    let tag = buf[pos++]!;
+    if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
+    switch (tag) {
+      case 10: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("device");
+        seen0 |= 0x1;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "device");
+        pos += n;
+        p_device = v;
+        break;
+      }
+      default:
+        pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterSetUpBackupRequest);
+    }
+  }
+  return { device: p_device };
+}
+
+const S$kabar$conformance$v1$AdapterSetUpBackupResponse = MESSAGE_SHAPES["kabar.conformance.v1.AdapterSetUpBackupResponse"]!;
+
+function d$kabar$conformance$v1$AdapterSetUpBackupResponse(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterSetUpBackupResponse {
+  if (depth > R.limit) rt.depthFail(depth);
+  let seen0 = 0;
+  let p_recoverySecret: T$kabar$conformance$v1$AdapterSetUpBackupResponse["recoverySecret"] = "";
+  while (pos < end) {
+    let tag = buf[pos++]!;
+    if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
+    switch (tag) {
+      case 10: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("recovery_secret");
+        seen0 |= 0x1;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "recovery_secret");
+        pos += n;
+        p_recoverySecret = v;
+        break;
+      }
+      default:
+        pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterSetUpBackupResponse);
+    }
+  }
+  return { recoverySecret: p_recoverySecret };
+}
+
+const S$kabar$conformance$v1$AdapterRestoreBackupRequest = MESSAGE_SHAPES["kabar.conformance.v1.AdapterRestoreBackupRequest"]!;
+
+function d$kabar$conformance$v1$AdapterRestoreBackupRequest(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterRestoreBackupRequest {
+  if (depth > R.limit) rt.depthFail(depth);
+  let seen0 = 0;
+  let p_account: T$kabar$conformance$v1$AdapterRestoreBackupRequest["account"] = "";
+  let p_approverDevice: T$kabar$conformance$v1$AdapterRestoreBackupRequest["approverDevice"] = "";
+  let p_recoverySecret: T$kabar$conformance$v1$AdapterRestoreBackupRequest["recoverySecret"] = "";
+  while (pos < end) {
+    let tag = buf[pos++]!;
+    if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
+    switch (tag) {
+      case 10: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("account");
+        seen0 |= 0x1;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "account");
+        pos += n;
+        p_account = v;
+        break;
+      }
+      case 18: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("approver_device");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "approver_device");
+        pos += n;
+        p_approverDevice = v;
+        break;
+      }
+      case 26: {
+        if ((seen0 & 0x4) !== 0) rt.duplicate("recovery_secret");
+        seen0 |= 0x4;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "recovery_secret");
+        pos += n;
+        p_recoverySecret = v;
+        break;
+      }
+      default:
+        pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterRestoreBackupRequest);
+    }
+  }
+  return { account: p_account, approverDevice: p_approverDevice, recoverySecret: p_recoverySecret };
+}
+
+const S$kabar$conformance$v1$AdapterRestoreBackupResponse = MESSAGE_SHAPES["kabar.conformance.v1.AdapterRestoreBackupResponse"]!;
+
+function d$kabar$conformance$v1$AdapterRestoreBackupResponse(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterRestoreBackupResponse {
+  if (depth > R.limit) rt.depthFail(depth);
+  let seen0 = 0;
+  let p_device: T$kabar$conformance$v1$AdapterRestoreBackupResponse["device"] = "";
+  let p_rejected: T$kabar$conformance$v1$AdapterRestoreBackupResponse["rejected"] = 0;
+  while (pos < end) {
+    let tag = buf[pos++]!;
+    if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
+    switch (tag) {
+      case 10: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("device");
+        seen0 |= 0x1;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "device");
+        pos += n;
+        p_device = v;
+        break;
+      }
+      case 16: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("rejected");
+        seen0 |= 0x2;
+        let v = pos < end ? buf[pos] : 0x80;
+        if (v < 0x80) pos++; else { v = rt.v32(buf, pos, end) | 0; pos = R.pos; }
+        p_rejected = v;
+        break;
+      }
+      default:
+        pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterRestoreBackupResponse);
+    }
+  }
+  return { device: p_device, rejected: p_rejected };
+}
+
+const S$kabar$conformance$v1$AdapterPayInvoiceRequest = MESSAGE_SHAPES["kabar.conformance.v1.AdapterPayInvoiceRequest"]!;
+
+function d$kabar$conformance$v1$AdapterPayInvoiceRequest(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterPayInvoiceRequest {
+  if (depth > R.limit) rt.depthFail(depth);
+  let seen0 = 0;
+  let p_device: T$kabar$conformance$v1$AdapterPayInvoiceRequest["device"] = "";
+  let p_invoice: T$kabar$conformance$v1$AdapterPayInvoiceRequest["invoice"] = EMPTY_BYTES;
+  let p_providerToken: T$kabar$conformance$v1$AdapterPayInvoiceRequest["providerToken"] = EMPTY_BYTES;
+  while (pos < end) {
+    let tag = buf[pos++]!;
+    if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
+    switch (tag) {
+      case 10: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("device");
+        seen0 |= 0x1;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = n === 0 ? "" : rt.str(buf, pos, pos + n, "device");
+        pos += n;
+        p_device = v;
+        break;
+      }
+      case 18: {
+        if ((seen0 & 0x2) !== 0) rt.duplicate("invoice");
+        seen0 |= 0x2;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = buf.subarray(pos, pos + n);
+        pos += n;
+        p_invoice = v;
+        break;
+      }
+      case 26: {
+        if ((seen0 & 0x4) !== 0) rt.duplicate("provider_token");
+        seen0 |= 0x4;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = buf.subarray(pos, pos + n);
+        pos += n;
+        p_providerToken = v;
+        break;
+      }
+      default:
+        pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterPayInvoiceRequest);
+    }
+  }
+  return { device: p_device, invoice: p_invoice, providerToken: p_providerToken };
+}
+
+const S$kabar$conformance$v1$AdapterPayInvoiceResponse = MESSAGE_SHAPES["kabar.conformance.v1.AdapterPayInvoiceResponse"]!;
+
+function d$kabar$conformance$v1$AdapterPayInvoiceResponse(buf: Uint8Array, pos: number, end: number, depth: number): T$kabar$conformance$v1$AdapterPayInvoiceResponse {
+  if (depth > R.limit) rt.depthFail(depth);
+  let seen0 = 0;
+  let p_receipt: T$kabar$conformance$v1$AdapterPayInvoiceResponse["receipt"] = EMPTY_BYTES;
+  while (pos < end) {
+    let tag = buf[pos++]!;
+    if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
+    switch (tag) {
+      case 10: {
+        if ((seen0 & 0x1) !== 0) rt.duplicate("receipt");
+        seen0 |= 0x1;
+        let n = pos < end ? buf[pos]! : 0x80;
+        if (n < 0x80) { pos++; if (n > end - pos) rt.outOfBounds(n); } else { n = rt.len(buf, pos, end); pos = R.pos; }
+        const v = buf.subarray(pos, pos + n);
+        pos += n;
+        p_receipt = v;
+        break;
+      }
+      default:
+        pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterPayInvoiceResponse);
+    }
+  }
+  return { receipt: p_receipt };
 }
 
 const S$kabar$v1$ProtocolError = MESSAGE_SHAPES["kabar.v1.ProtocolError"]!;
@@ -7567,7 +8029,17 @@ export const STRICT_DECODERS: Readonly<Record<string, (bytes: Uint8Array, maxDep
   "kabar.conformance.v1.AdapterServerEndpoint": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterServerEndpoint", d$kabar$conformance$v1$AdapterServerEndpoint, bytes, maxDepth),
   "kabar.conformance.v1.AdapterDecodeRequest": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterDecodeRequest", d$kabar$conformance$v1$AdapterDecodeRequest, bytes, maxDepth),
   "kabar.conformance.v1.AdapterDecodeResponse": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterDecodeResponse", d$kabar$conformance$v1$AdapterDecodeResponse, bytes, maxDepth),
+  "kabar.conformance.v1.AdapterCryptoCaseRequest": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterCryptoCaseRequest", d$kabar$conformance$v1$AdapterCryptoCaseRequest, bytes, maxDepth),
+  "kabar.conformance.v1.AdapterCryptoCaseResponse": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterCryptoCaseResponse", d$kabar$conformance$v1$AdapterCryptoCaseResponse, bytes, maxDepth),
   "kabar.conformance.v1.AdapterError": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterError", d$kabar$conformance$v1$AdapterError, bytes, maxDepth),
+  "kabar.conformance.v1.AdapterApproveLinkRequest": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterApproveLinkRequest", d$kabar$conformance$v1$AdapterApproveLinkRequest, bytes, maxDepth),
+  "kabar.conformance.v1.AdapterApproveLinkResponse": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterApproveLinkResponse", d$kabar$conformance$v1$AdapterApproveLinkResponse, bytes, maxDepth),
+  "kabar.conformance.v1.AdapterSetUpBackupRequest": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterSetUpBackupRequest", d$kabar$conformance$v1$AdapterSetUpBackupRequest, bytes, maxDepth),
+  "kabar.conformance.v1.AdapterSetUpBackupResponse": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterSetUpBackupResponse", d$kabar$conformance$v1$AdapterSetUpBackupResponse, bytes, maxDepth),
+  "kabar.conformance.v1.AdapterRestoreBackupRequest": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterRestoreBackupRequest", d$kabar$conformance$v1$AdapterRestoreBackupRequest, bytes, maxDepth),
+  "kabar.conformance.v1.AdapterRestoreBackupResponse": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterRestoreBackupResponse", d$kabar$conformance$v1$AdapterRestoreBackupResponse, bytes, maxDepth),
+  "kabar.conformance.v1.AdapterPayInvoiceRequest": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterPayInvoiceRequest", d$kabar$conformance$v1$AdapterPayInvoiceRequest, bytes, maxDepth),
+  "kabar.conformance.v1.AdapterPayInvoiceResponse": (bytes, maxDepth) => rt.runFused("kabar.conformance.v1.AdapterPayInvoiceResponse", d$kabar$conformance$v1$AdapterPayInvoiceResponse, bytes, maxDepth),
   "kabar.v1.ProtocolError": (bytes, maxDepth) => rt.runFused("kabar.v1.ProtocolError", d$kabar$v1$ProtocolError, bytes, maxDepth),
   "kabar.v1.RecipientsMismatch": (bytes, maxDepth) => rt.runFused("kabar.v1.RecipientsMismatch", d$kabar$v1$RecipientsMismatch, bytes, maxDepth),
   "kabar.v1.Content": (bytes, maxDepth) => rt.runFused("kabar.v1.Content", d$kabar$v1$Content, bytes, maxDepth),

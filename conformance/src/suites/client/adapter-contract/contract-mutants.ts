@@ -37,3 +37,4 @@ contractMutant("reset-keeps-state", "CONF-ADAPTER-007", "Keeps accounts and devi
 contractMutant("empty-handles", "CONF-HANDLE-001", "Names new devices with an empty handle.");
 contractMutant("unsorted-members", "CONF-STATE-001", "Lists conversation members in descending order.");
 contractMutant("digest-of-json", "CONF-DIGEST-001", "Hashes a JSON rendering of the visible state instead of its canonical encoding.");
+contractMutant("oversized-frame", "CONF-ADAPTER-002", "Answers GetVisibleState for a conversation with messages with a frame longer than 16 MiB.");

@@ -6,6 +6,8 @@ import { AdapterVisibleState } from "@kabar/protocol";
 import { AdapterClient } from "../../../adapter/adapter-client.js";
 import { AdapterProcess } from "../../../adapter/adapter-process.js";
 import { handshake } from "../../../adapter/handshake.js";
+import { MAX_ADAPTER_FRAME_BYTES } from "../../../adapter/length-prefix.js";
+import { isConformanceError } from "../../../errors.js";
 import { stateDigest } from "../../../adapter/state-digest.js";
 import { defineProperty } from "../../../registry/property-registry.js";
 import { RuleViolation } from "../../../registry/rule-violation.js";
@@ -150,5 +152,35 @@ defineProperty({
       const first = await script();
       const second = await script();
       if (first !== second) throw new RuleViolation("CONF-ADAPTER-009", `the same script after reset(seed=${resetSeed}) gave ${second}, first ${first}`);
+    }),
+});
+
+defineProperty({
+  id: "conf.adapter.frame-limit",
+  rules: ["CONF-ADAPTER-002"],
+  mode: "client",
+  profile: "core",
+  numRuns: 3,
+  description: "Ordinary operations (accounts, a conversation, texts of up to 64 KiB, visible state and digest of each device) are answered in frames of at most 16 MiB; the kit rejects a longer announced length as a broken adapter.",
+  run: ({ target }) =>
+    fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 65_536 }), { minLength: 1, maxLength: 3 }), fc.nat({ max: 25 }), async (lengths, letter) => {
+      const adapter = await target.healthyAdapter();
+      try {
+        await adapter.call("reset", { serverUrl: await target.serverUrl(), seed: 2n });
+        const alice = await adapter.call("createAccount", { label: "alice" });
+        const bob = await adapter.call("createAccount", { label: "bob" });
+        const { conversation } = await adapter.call("createConversation", { device: alice.device, kind: 1, members: [bob.account] });
+        for (const length of lengths) await adapter.call("sendText", { device: alice.device, conversation, text: String.fromCharCode(97 + letter).repeat(length) });
+        for (const device of [alice.device, bob.device]) {
+          await adapter.call("syncNow", { device });
+          await adapter.call("getVisibleState", { device });
+          await adapter.call("getStateDigest", { device });
+        }
+      } catch (error) {
+        if (isConformanceError(error, "ADAPTER_PROTOCOL") && /announced a frame/.test((error as Error).message)) {
+          throw new RuleViolation("CONF-ADAPTER-002", `the adapter sent a frame over the ${MAX_ADAPTER_FRAME_BYTES}-byte limit: ${(error as Error).message}`);
+        }
+        throw error;
+      }
     }),
 });

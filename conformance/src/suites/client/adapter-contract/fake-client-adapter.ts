@@ -34,7 +34,8 @@ function visible(device: string): AdapterVisibleState {
       members: broken === "unsorted-members" ? [...c.members].sort().reverse() : [...c.members].sort(),
       messages: c.messages.map((m) => ({ message: m.id, sender: m.sender, text: m.text, edited: false, deleted: false, reactions: [], documentSha256: new Uint8Array(0) })),
       readMarkers: [],
-      title: "",
+      // oversized-frame: a title that makes the response longer than 16 MiB (CONF-ADAPTER-002).
+      title: broken === "oversized-frame" && c.messages.length > 0 ? "x".repeat(16 * 1024 * 1024) : "",
     }))
     .sort((a, b) => (a.conversation < b.conversation ? -1 : 1));
   return { conversations: convs, events: [] };

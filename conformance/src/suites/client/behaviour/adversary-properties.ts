@@ -5,7 +5,7 @@
 // lists, and swaps attachment chunks between documents. Each property
 // checks what the adapter says its users see.
 import fc from "fast-check";
-import { DeviceCertificateBody, DeviceListBody, encodeMessage, decodeMessage, type Frame } from "@kabar/protocol";
+import { AdapterEventKind, DeviceCertificateBody, DeviceListBody, encodeMessage, decodeMessage, type Frame, type InboxEntry } from "@kabar/protocol";
 import type { AdapterClient } from "../../../adapter/adapter-client.js";
 import { isAdapterRefusal } from "../../../adapter/adapter-client.js";
 import { pushedUpdate, startAdversary, type Adversary, type AdversaryEvent, type AdversaryScript, honest } from "../../../adversary/adversary.js";
@@ -68,21 +68,33 @@ const isMessageUpdate = (frame: Frame): boolean => pushedUpdate(frame)?.kind?.$c
 
 defineProperty({
   id: "client.adversary.replayed-pushes",
-  rules: ["CLIENT-DEDUP-001", "CLIENT-DEDUP-002", "CLIENT-DEDUP-003"],
+  rules: ["CLIENT-DEDUP-001", "CLIENT-DEDUP-002", "CLIENT-DEDUP-003", "SYNC-APPLY-002"],
   mode: "client",
   profile: "core",
   numRuns: 4,
-  description: "The adversary pushes chosen account updates and inbox entries a second time, right away or after the next frame; every device still shows each message exactly once, in order.",
+  description: "The adversary pushes chosen account updates and inbox entries a second time, right away or after the next frame, and serves every inbox entry again in later FetchInbox answers; every device still shows each message exactly once, in order, and no replay has a visible effect (no undecryptable notice).",
   run: ({ target }) =>
     fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.array(fc.constantFrom("now", "later", "no"), { minLength: 12, maxLength: 12 }), async (n, plan) =>
       withScene(target, async (scene) => {
         const held = new Map<number, Frame[]>();
         let pushes = 0;
+        const before = await undecryptableNotices(scene);
+        // Every inbox entry served to a device, by device: later FetchInbox answers carry them again, first.
+        const served = new Map<string, InboxEntry[]>();
         scene.adversary.setScript((e) => {
           if (!isToClient(e)) return undefined;
           const later = held.get(e.connection) ?? [];
           held.delete(e.connection);
           const kind = e.frame.kind;
+          if (kind?.$case === "response" && kind.value.result?.$case === "fetchInbox") {
+            const who = `${e.account}.${e.device}`;
+            const old = served.get(who) ?? [];
+            const fresh = kind.value.result.value.entries;
+            served.set(who, [...old, ...fresh.filter((f) => !old.some((o) => o.inboxSeq === f.inboxSeq))]);
+            if (old.length === 0) return [e.frame, ...later];
+            const replayed = old.filter((o) => fresh.length === 0 || o.inboxSeq < fresh[0]!.inboxSeq);
+            return [{ kind: { $case: "response", value: { ...kind.value, result: { $case: "fetchInbox", value: { ...kind.value.result.value, entries: [...replayed, ...fresh] } } } } }, ...later];
+          }
           const isPush = kind?.$case === "push" && (kind.value.body?.$case === "update" || kind.value.body?.$case === "inbox");
           const choice = isPush ? plan[pushes++ % plan.length]! : "no";
           if (choice === "later") held.set(e.connection, [e.frame]);
@@ -95,41 +107,60 @@ defineProperty({
         await expectShown(scene, expected, "CLIENT-DEDUP-001", "with replayed pushes, before SyncNow", "CLIENT-DEDUP-003");
         await syncAll(scene.adapter, scene.devices);
         await expectShown(scene, expected, "CLIENT-DEDUP-001", "with replayed pushes, after SyncNow", "CLIENT-DEDUP-003");
+        const after = await undecryptableNotices(scene);
+        const fresh = after.filter((n) => !before.includes(n));
+        // A replayed update or inbox entry that was processed again shows as a failed decryption:
+        // charged to every rule of the property (which replay caused it is not visible).
+        if (fresh.length > 0) throw new Error(`replayed updates or inbox entries had a visible effect: ${fresh.slice(0, 3).join("; ")}`);
       })),
 });
 
+/** The undecryptable notices every device of the scene shows, as `device: detail`. */
+async function undecryptableNotices(scene: Scene): Promise<string[]> {
+  const out: string[] = [];
+  for (const device of scene.devices) {
+    for (const e of (await scene.adapter.call("getVisibleState", { device })).events) if (e.kind === AdapterEventKind.UNDECRYPTABLE) out.push(`${device}: ${e.detail}`);
+  }
+  return out;
+}
+
 defineProperty({
   id: "client.adversary.reordered-pushes",
-  rules: ["CLIENT-APPLY-001", "CLIENT-ORDER-001"],
+  rules: ["CLIENT-APPLY-001", "CLIENT-ORDER-001", "SYNC-APPLY-001"],
   mode: "client",
   profile: "core",
   numRuns: 4,
-  description: "The adversary holds chosen account-update pushes back until after the next frame on the same connection (swapping them with later updates); after SyncNow every device shows every message once, in server order.",
+  description: "The adversary holds chosen message-update pushes back until the next message-update push on the same connection passes (so they arrive after later updates; the first one on each connection always is), and never delivers held pushes no later one releases; after SyncNow every device shows every message once, in server order.",
   run: ({ target }) =>
     fc.asyncProperty(fc.integer({ min: 2, max: 5 }), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), async (n, plan) =>
       withScene(target, async (scene) => {
         const held = new Map<number, Frame[]>();
-        let pushes = 0;
+        const pushes = new Map<number, number>();
         scene.adversary.setScript((e) => {
-          if (!isToClient(e)) return undefined;
+          if (!isToClient(e) || !isMessageUpdate(e.frame)) return undefined;
+          const index = pushes.get(e.connection) ?? 0;
+          pushes.set(e.connection, index + 1);
           const later = held.get(e.connection) ?? [];
-          held.delete(e.connection);
-          if (isMessageUpdate(e.frame) && plan[pushes++ % plan.length]) {
+          if (index === 0 || plan[index % plan.length]) {
             held.set(e.connection, [...later, e.frame]);
             return [];
           }
+          held.delete(e.connection);
           return [e.frame, ...later];
         });
         const sent = texts(n, "o");
         for (const [i, t] of sent.entries()) await scene.adapter.call("sendText", { device: i % 3 === 2 ? scene.bob.devices[0]! : scene.alice.devices[0]!, conversation: scene.conversation, text: t });
         await syncAll(scene.adapter, scene.devices);
-        await expectShown(scene, ["hello", ...sent], "CLIENT-APPLY-001", "with reordered pushes, after SyncNow", "CLIENT-APPLY-001");
+        // Charged to both sequence rules (CLIENT-APPLY-001 and SYNC-APPLY-001 say the same).
+        await expectShown(scene, ["hello", ...sent], "CLIENT-APPLY-001", "with reordered pushes, after SyncNow", "CLIENT-APPLY-001").catch((error: unknown) => {
+          throw new Error((error as Error).message);
+        });
       })),
 });
 
 defineProperty({
   id: "client.adversary.withheld-update-gap",
-  rules: ["CLIENT-APPLY-003"],
+  rules: ["CLIENT-APPLY-003", "SYNC-APPLY-003"],
   mode: "client",
   profile: "core",
   numRuns: 4,
@@ -152,9 +183,12 @@ defineProperty({
         await scene.adapter.call("sendText", { device: scene.alice.devices[0]!, conversation: scene.conversation, text: "last" });
         const expected = ["hello", ...sent, "last"];
         const complaint = await shownWithin(scene, expected, 1_500);
-        if (complaint !== undefined) throw new RuleViolation("CLIENT-APPLY-003", `after a pushed update revealed a gap, without SyncNow: ${complaint}`);
+        // Failures are charged to both gap rules (CLIENT-APPLY-003 and SYNC-APPLY-003 say the same).
+        if (complaint !== undefined) throw new Error(`after a pushed update revealed a gap, without SyncNow: ${complaint}`);
         await syncAll(scene.adapter, scene.devices, 1);
-        await expectShown(scene, expected, "CLIENT-APPLY-003", "after SyncNow");
+        await expectShown(scene, expected, "CLIENT-APPLY-003", "after SyncNow").catch((error: unknown) => {
+          throw new Error((error as Error).message);
+        });
       })),
 });
 

@@ -175,6 +175,31 @@ export interface AdapterRequest {
     | //
     /** Decodes one protocol message strictly and re-encodes it. */
     { $case: "decode"; value: AdapterDecodeRequest }
+    | //
+    /** Runs one encryption-rule case (a pure function of its inputs). */
+    { $case: "cryptoCase"; value: AdapterCryptoCaseRequest }
+    | //
+    /**
+     * Client adapters: has a device pay an invoice the kit published and
+     * verify the receipt (profile payments, PAY-RECEIPT-002).
+     */
+    { $case: "payInvoice"; value: AdapterPayInvoiceRequest }
+    | //
+    /**
+     * Client adapters: has a device approve a linking payload the kit hands
+     * it (possibly tampered with), as if it had come over the out-of-band
+     * linking channel.
+     */
+    { $case: "approveLink"; value: AdapterApproveLinkRequest }
+    | //
+    /** Client adapters: has a device enable key backup (profile history). */
+    { $case: "setUpBackup"; value: AdapterSetUpBackupRequest }
+    | //
+    /**
+     * Client adapters: links a new device without a history handover and
+     * has it restore history from the account's key backup.
+     */
+    { $case: "restoreBackup"; value: AdapterRestoreBackupRequest }
     | undefined;
 }
 
@@ -250,6 +275,21 @@ export interface AdapterResponse {
     | //
     /** Answers decode. */
     { $case: "decode"; value: AdapterDecodeResponse }
+    | //
+    /** Answers crypto_case. */
+    { $case: "cryptoCase"; value: AdapterCryptoCaseResponse }
+    | //
+    /** Answers pay_invoice. */
+    { $case: "payInvoice"; value: AdapterPayInvoiceResponse }
+    | //
+    /** Answers approve_link. */
+    { $case: "approveLink"; value: AdapterApproveLinkResponse }
+    | //
+    /** Answers set_up_backup. */
+    { $case: "setUpBackup"; value: AdapterSetUpBackupResponse }
+    | //
+    /** Answers restore_backup. */
+    { $case: "restoreBackup"; value: AdapterRestoreBackupResponse }
     | //
     /** The operation was not performed. */
     { $case: "error"; value: AdapterError }
@@ -663,6 +703,47 @@ export interface AdapterDecodeResponse {
     | undefined;
 }
 
+/**
+ * AdapterCryptoCaseRequest asks the implementation to run one case of the
+ * encryption rules: a named operation of docs/spec/encryption.md (derive the
+ * PQXDH session key, decrypt a ratchet message from a given state, verify a
+ * device list, seal a backup, ...) as a pure function of explicit inputs, so
+ * the kit can check the ENC rules without a server. The kinds, their inputs
+ * and outputs are listed in docs/spec/encryption-cases.md; byte strings
+ * travel as lowercase hex.
+ */
+export interface AdapterCryptoCaseRequest {
+  /** The case kind, for example "ratchet.message-keys". */
+  kind: string;
+  /** The inputs: one JSON object, byte strings in lowercase hex. */
+  inputsJson: string;
+}
+
+/**
+ * AdapterCryptoCaseResponse is the outcome of one encryption case. An
+ * adapter that does not implement a kind answers with an AdapterError of
+ * kind UNSUPPORTED.
+ */
+export interface AdapterCryptoCaseResponse {
+  /** Completed or rejected. */
+  outcome:
+    | //
+    /**
+     * Completed: the outputs as one JSON object, byte strings in lowercase
+     * hex.
+     */
+    { $case: "outputsJson"; value: string }
+    | //
+    /** Rejected with this protocol error code. */
+    { $case: "rejected"; value: ErrorCode }
+    | undefined;
+  /**
+   * With `rejected`: the implementation's own error message, exactly as it
+   * would log or show it (ENC-STATE-003 forbids key material in it).
+   */
+  rejectionMessage: string;
+}
+
 /** AdapterError says why an operation was not performed. */
 export interface AdapterError {
   /** The class of failure. */
@@ -671,6 +752,90 @@ export interface AdapterError {
   message: string;
   /** For OPERATION_FAILED: the protocol error code the implementation saw. */
   code: ErrorCode;
+}
+
+/**
+ * AdapterApproveLinkRequest asks a device holding the account identity key
+ * to approve a new device from a serialized LinkingPayload (CLIENT-LINK-001).
+ */
+export interface AdapterApproveLinkRequest {
+  /** The approving device's handle. */
+  approverDevice: string;
+  /** The serialized LinkingPayload, as LinkDevice returned it or altered by the kit. */
+  linkingPayload: Uint8Array;
+}
+
+/** AdapterApproveLinkResponse says which device id the approval certified. */
+export interface AdapterApproveLinkResponse {
+  /** The device id certified in the account's new device list. */
+  deviceId: number;
+}
+
+/**
+ * AdapterSetUpBackupRequest has a device enable key backup with a new
+ * recovery secret and write a first backup (CLIENT-HISTORY-003).
+ */
+export interface AdapterSetUpBackupRequest {
+  /** The device's handle. */
+  device: string;
+}
+
+/** AdapterSetUpBackupResponse returns the recovery secret the user is shown. */
+export interface AdapterSetUpBackupResponse {
+  /** The recovery secret in its display form (ENC-BACKUP-001). */
+  recoverySecret: string;
+}
+
+/**
+ * AdapterRestoreBackupRequest links a new device to an account, approved
+ * by an existing device WITHOUT any history handover, lets it catch up, and
+ * has it restore history keys from the account's latest key backup with the
+ * recovery secret (CLIENT-HISTORY-003).
+ */
+export interface AdapterRestoreBackupRequest {
+  /** Handle of the account. */
+  account: string;
+  /** Handle of the existing device that approves the new one. */
+  approverDevice: string;
+  /** The recovery secret as the user types it. */
+  recoverySecret: string;
+}
+
+/**
+ * AdapterRestoreBackupResponse names the new device and the outcome of its
+ * restore; the device exists either way.
+ */
+export interface AdapterRestoreBackupResponse {
+  /** Handle of the new device. */
+  device: string;
+  /**
+   * Unspecified when the backup was restored; otherwise the error code the
+   * restore was rejected with (BACKUP_INVALID for a backup that does not
+   * authenticate), after which nothing from the backup may be used.
+   */
+  rejected: ErrorCode;
+}
+
+/**
+ * AdapterPayInvoiceRequest asks a device to pay an invoice the kit published
+ * as a merchant (profile payments). The device sends PayInvoiceRequest and
+ * shows the payment as done only when the receipt verifies (PAY-RECEIPT-002);
+ * a receipt that does not verify is answered with an AdapterError of kind
+ * OPERATION_FAILED and code RECEIPT_INVALID.
+ */
+export interface AdapterPayInvoiceRequest {
+  /** Handle of the paying device. */
+  device: string;
+  /** The serialized kabar.v1.Invoice, as the merchant sent it. */
+  invoice: Uint8Array;
+  /** The opaque token of the invoice's provider, as the payer's app got it. */
+  providerToken: Uint8Array;
+}
+
+/** AdapterPayInvoiceResponse is a payment the device shows as done. */
+export interface AdapterPayInvoiceResponse {
+  /** The serialized kabar.v1.PaymentReceipt the device verified. */
+  receipt: Uint8Array;
 }
 
 function createBaseAdapterRequest(): AdapterRequest {
@@ -748,6 +913,21 @@ export const AdapterRequest: MessageFns<AdapterRequest> = {
         break;
       case "decode":
         AdapterDecodeRequest.encode(message.op.value, writer.uint32(178).fork()).join();
+        break;
+      case "cryptoCase":
+        AdapterCryptoCaseRequest.encode(message.op.value, writer.uint32(186).fork()).join();
+        break;
+      case "payInvoice":
+        AdapterPayInvoiceRequest.encode(message.op.value, writer.uint32(266).fork()).join();
+        break;
+      case "approveLink":
+        AdapterApproveLinkRequest.encode(message.op.value, writer.uint32(242).fork()).join();
+        break;
+      case "setUpBackup":
+        AdapterSetUpBackupRequest.encode(message.op.value, writer.uint32(250).fork()).join();
+        break;
+      case "restoreBackup":
+        AdapterRestoreBackupRequest.encode(message.op.value, writer.uint32(258).fork()).join();
         break;
     }
     return writer;
@@ -951,6 +1131,46 @@ export const AdapterRequest: MessageFns<AdapterRequest> = {
             message.op = { $case: "decode", value: AdapterDecodeRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.op = { $case: "cryptoCase", value: AdapterCryptoCaseRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 33: {
+            if (tag !== 266) {
+              break;
+            }
+
+            message.op = { $case: "payInvoice", value: AdapterPayInvoiceRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.op = { $case: "approveLink", value: AdapterApproveLinkRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.op = { $case: "setUpBackup", value: AdapterSetUpBackupRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.op = { $case: "restoreBackup", value: AdapterRestoreBackupRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1099,6 +1319,36 @@ export const AdapterRequest: MessageFns<AdapterRequest> = {
         }
         break;
       }
+      case "cryptoCase": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "cryptoCase", value: AdapterCryptoCaseRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "payInvoice": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "payInvoice", value: AdapterPayInvoiceRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "approveLink": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "approveLink", value: AdapterApproveLinkRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "setUpBackup": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "setUpBackup", value: AdapterSetUpBackupRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "restoreBackup": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "restoreBackup", value: AdapterRestoreBackupRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1179,6 +1429,21 @@ export const AdapterResponse: MessageFns<AdapterResponse> = {
         break;
       case "decode":
         AdapterDecodeResponse.encode(message.result.value, writer.uint32(178).fork()).join();
+        break;
+      case "cryptoCase":
+        AdapterCryptoCaseResponse.encode(message.result.value, writer.uint32(186).fork()).join();
+        break;
+      case "payInvoice":
+        AdapterPayInvoiceResponse.encode(message.result.value, writer.uint32(266).fork()).join();
+        break;
+      case "approveLink":
+        AdapterApproveLinkResponse.encode(message.result.value, writer.uint32(242).fork()).join();
+        break;
+      case "setUpBackup":
+        AdapterSetUpBackupResponse.encode(message.result.value, writer.uint32(250).fork()).join();
+        break;
+      case "restoreBackup":
+        AdapterRestoreBackupResponse.encode(message.result.value, writer.uint32(258).fork()).join();
         break;
       case "error":
         AdapterError.encode(message.result.value, writer.uint32(802).fork()).join();
@@ -1388,6 +1653,55 @@ export const AdapterResponse: MessageFns<AdapterResponse> = {
             message.result = { $case: "decode", value: AdapterDecodeResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.result = { $case: "cryptoCase", value: AdapterCryptoCaseResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 33: {
+            if (tag !== 266) {
+              break;
+            }
+
+            message.result = { $case: "payInvoice", value: AdapterPayInvoiceResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.result = {
+              $case: "approveLink",
+              value: AdapterApproveLinkResponse.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.result = {
+              $case: "setUpBackup",
+              value: AdapterSetUpBackupResponse.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.result = {
+              $case: "restoreBackup",
+              value: AdapterRestoreBackupResponse.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
           case 100: {
             if (tag !== 802) {
               break;
@@ -1550,6 +1864,39 @@ export const AdapterResponse: MessageFns<AdapterResponse> = {
       case "decode": {
         if (object.result?.value !== undefined && object.result?.value !== null) {
           message.result = { $case: "decode", value: AdapterDecodeResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "cryptoCase": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "cryptoCase", value: AdapterCryptoCaseResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "payInvoice": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "payInvoice", value: AdapterPayInvoiceResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "approveLink": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "approveLink", value: AdapterApproveLinkResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "setUpBackup": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "setUpBackup", value: AdapterSetUpBackupResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "restoreBackup": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = {
+            $case: "restoreBackup",
+            value: AdapterRestoreBackupResponse.fromPartial(object.result.value),
+          };
         }
         break;
       }
@@ -4380,6 +4727,166 @@ export const AdapterDecodeResponse: MessageFns<AdapterDecodeResponse> = {
   },
 };
 
+function createBaseAdapterCryptoCaseRequest(): AdapterCryptoCaseRequest {
+  return { kind: "", inputsJson: "" };
+}
+
+export const AdapterCryptoCaseRequest: MessageFns<AdapterCryptoCaseRequest> = {
+  encode(message: AdapterCryptoCaseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.inputsJson !== "") {
+      writer.uint32(18).string(message.inputsJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterCryptoCaseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterCryptoCaseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.inputsJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterCryptoCaseRequest>): AdapterCryptoCaseRequest {
+    return AdapterCryptoCaseRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterCryptoCaseRequest>): AdapterCryptoCaseRequest {
+    const message = createBaseAdapterCryptoCaseRequest();
+    message.kind = object.kind ?? "";
+    message.inputsJson = object.inputsJson ?? "";
+    return message;
+  },
+};
+
+function createBaseAdapterCryptoCaseResponse(): AdapterCryptoCaseResponse {
+  return { outcome: undefined, rejectionMessage: "" };
+}
+
+export const AdapterCryptoCaseResponse: MessageFns<AdapterCryptoCaseResponse> = {
+  encode(message: AdapterCryptoCaseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.outcome?.$case) {
+      case "outputsJson":
+        writer.uint32(10).string(message.outcome.value);
+        break;
+      case "rejected":
+        writer.uint32(16).int32(message.outcome.value);
+        break;
+    }
+    if (message.rejectionMessage !== "") {
+      writer.uint32(26).string(message.rejectionMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterCryptoCaseResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterCryptoCaseResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcome = { $case: "outputsJson", value: reader.string() };
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.outcome = { $case: "rejected", value: reader.int32() as any };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rejectionMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterCryptoCaseResponse>): AdapterCryptoCaseResponse {
+    return AdapterCryptoCaseResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterCryptoCaseResponse>): AdapterCryptoCaseResponse {
+    const message = createBaseAdapterCryptoCaseResponse();
+    switch (object.outcome?.$case) {
+      case "outputsJson": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "outputsJson", value: object.outcome.value };
+        }
+        break;
+      }
+      case "rejected": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "rejected", value: object.outcome.value };
+        }
+        break;
+      }
+    }
+    message.rejectionMessage = object.rejectionMessage ?? "";
+    return message;
+  },
+};
+
 function createBaseAdapterError(): AdapterError {
   return { kind: 0, message: "", code: 0 };
 }
@@ -4455,6 +4962,518 @@ export const AdapterError: MessageFns<AdapterError> = {
     message.kind = object.kind ?? 0;
     message.message = object.message ?? "";
     message.code = object.code ?? 0;
+    return message;
+  },
+};
+
+function createBaseAdapterApproveLinkRequest(): AdapterApproveLinkRequest {
+  return { approverDevice: "", linkingPayload: EMPTY_BYTES };
+}
+
+export const AdapterApproveLinkRequest: MessageFns<AdapterApproveLinkRequest> = {
+  encode(message: AdapterApproveLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.approverDevice !== "") {
+      writer.uint32(10).string(message.approverDevice);
+    }
+    if (message.linkingPayload.length !== 0) {
+      writer.uint32(18).bytes(message.linkingPayload);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterApproveLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterApproveLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.approverDevice = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.linkingPayload = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterApproveLinkRequest>): AdapterApproveLinkRequest {
+    return AdapterApproveLinkRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterApproveLinkRequest>): AdapterApproveLinkRequest {
+    const message = createBaseAdapterApproveLinkRequest();
+    message.approverDevice = object.approverDevice ?? "";
+    message.linkingPayload = object.linkingPayload ?? EMPTY_BYTES;
+    return message;
+  },
+};
+
+function createBaseAdapterApproveLinkResponse(): AdapterApproveLinkResponse {
+  return { deviceId: 0 };
+}
+
+export const AdapterApproveLinkResponse: MessageFns<AdapterApproveLinkResponse> = {
+  encode(message: AdapterApproveLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deviceId !== 0) {
+      writer.uint32(8).uint32(message.deviceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterApproveLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterApproveLinkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.deviceId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterApproveLinkResponse>): AdapterApproveLinkResponse {
+    return AdapterApproveLinkResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterApproveLinkResponse>): AdapterApproveLinkResponse {
+    const message = createBaseAdapterApproveLinkResponse();
+    message.deviceId = object.deviceId ?? 0;
+    return message;
+  },
+};
+
+function createBaseAdapterSetUpBackupRequest(): AdapterSetUpBackupRequest {
+  return { device: "" };
+}
+
+export const AdapterSetUpBackupRequest: MessageFns<AdapterSetUpBackupRequest> = {
+  encode(message: AdapterSetUpBackupRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== "") {
+      writer.uint32(10).string(message.device);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterSetUpBackupRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterSetUpBackupRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterSetUpBackupRequest>): AdapterSetUpBackupRequest {
+    return AdapterSetUpBackupRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterSetUpBackupRequest>): AdapterSetUpBackupRequest {
+    const message = createBaseAdapterSetUpBackupRequest();
+    message.device = object.device ?? "";
+    return message;
+  },
+};
+
+function createBaseAdapterSetUpBackupResponse(): AdapterSetUpBackupResponse {
+  return { recoverySecret: "" };
+}
+
+export const AdapterSetUpBackupResponse: MessageFns<AdapterSetUpBackupResponse> = {
+  encode(message: AdapterSetUpBackupResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recoverySecret !== "") {
+      writer.uint32(10).string(message.recoverySecret);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterSetUpBackupResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterSetUpBackupResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recoverySecret = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterSetUpBackupResponse>): AdapterSetUpBackupResponse {
+    return AdapterSetUpBackupResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterSetUpBackupResponse>): AdapterSetUpBackupResponse {
+    const message = createBaseAdapterSetUpBackupResponse();
+    message.recoverySecret = object.recoverySecret ?? "";
+    return message;
+  },
+};
+
+function createBaseAdapterRestoreBackupRequest(): AdapterRestoreBackupRequest {
+  return { account: "", approverDevice: "", recoverySecret: "" };
+}
+
+export const AdapterRestoreBackupRequest: MessageFns<AdapterRestoreBackupRequest> = {
+  encode(message: AdapterRestoreBackupRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.approverDevice !== "") {
+      writer.uint32(18).string(message.approverDevice);
+    }
+    if (message.recoverySecret !== "") {
+      writer.uint32(26).string(message.recoverySecret);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterRestoreBackupRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterRestoreBackupRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.approverDevice = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.recoverySecret = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterRestoreBackupRequest>): AdapterRestoreBackupRequest {
+    return AdapterRestoreBackupRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterRestoreBackupRequest>): AdapterRestoreBackupRequest {
+    const message = createBaseAdapterRestoreBackupRequest();
+    message.account = object.account ?? "";
+    message.approverDevice = object.approverDevice ?? "";
+    message.recoverySecret = object.recoverySecret ?? "";
+    return message;
+  },
+};
+
+function createBaseAdapterRestoreBackupResponse(): AdapterRestoreBackupResponse {
+  return { device: "", rejected: 0 };
+}
+
+export const AdapterRestoreBackupResponse: MessageFns<AdapterRestoreBackupResponse> = {
+  encode(message: AdapterRestoreBackupResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== "") {
+      writer.uint32(10).string(message.device);
+    }
+    if (message.rejected !== 0) {
+      writer.uint32(16).int32(message.rejected);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterRestoreBackupResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterRestoreBackupResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rejected = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterRestoreBackupResponse>): AdapterRestoreBackupResponse {
+    return AdapterRestoreBackupResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterRestoreBackupResponse>): AdapterRestoreBackupResponse {
+    const message = createBaseAdapterRestoreBackupResponse();
+    message.device = object.device ?? "";
+    message.rejected = object.rejected ?? 0;
+    return message;
+  },
+};
+
+function createBaseAdapterPayInvoiceRequest(): AdapterPayInvoiceRequest {
+  return { device: "", invoice: EMPTY_BYTES, providerToken: EMPTY_BYTES };
+}
+
+export const AdapterPayInvoiceRequest: MessageFns<AdapterPayInvoiceRequest> = {
+  encode(message: AdapterPayInvoiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== "") {
+      writer.uint32(10).string(message.device);
+    }
+    if (message.invoice.length !== 0) {
+      writer.uint32(18).bytes(message.invoice);
+    }
+    if (message.providerToken.length !== 0) {
+      writer.uint32(26).bytes(message.providerToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterPayInvoiceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterPayInvoiceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.invoice = reader.bytes();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.providerToken = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterPayInvoiceRequest>): AdapterPayInvoiceRequest {
+    return AdapterPayInvoiceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterPayInvoiceRequest>): AdapterPayInvoiceRequest {
+    const message = createBaseAdapterPayInvoiceRequest();
+    message.device = object.device ?? "";
+    message.invoice = object.invoice ?? EMPTY_BYTES;
+    message.providerToken = object.providerToken ?? EMPTY_BYTES;
+    return message;
+  },
+};
+
+function createBaseAdapterPayInvoiceResponse(): AdapterPayInvoiceResponse {
+  return { receipt: EMPTY_BYTES };
+}
+
+export const AdapterPayInvoiceResponse: MessageFns<AdapterPayInvoiceResponse> = {
+  encode(message: AdapterPayInvoiceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.receipt.length !== 0) {
+      writer.uint32(10).bytes(message.receipt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdapterPayInvoiceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdapterPayInvoiceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.receipt = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<AdapterPayInvoiceResponse>): AdapterPayInvoiceResponse {
+    return AdapterPayInvoiceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdapterPayInvoiceResponse>): AdapterPayInvoiceResponse {
+    const message = createBaseAdapterPayInvoiceResponse();
+    message.receipt = object.receipt ?? EMPTY_BYTES;
     return message;
   },
 };
