@@ -46,7 +46,8 @@ const killed = (report: ConformanceReport, id: string) => ["FAIL", "NON-STRICT"]
 describe("server kill matrix", () => {
   it("the reference server passes every covered rule and every server mutant is caught", async () => {
     const mutants = mutantRegistry.list("server").filter((m) => selected(m.id));
-    const covered = ONLY.length === 0 ? [...new Set(propertyRegistry.list("server").flatMap((p) => p.rules))] : [...new Set(mutants.flatMap((m) => m.breaks))];
+    // FILES-UPLOAD-007 moves 256 MiB, more than an upload_ttl_seconds of 3 allows: server-memory.test.ts runs it.
+    const covered = ONLY.length === 0 ? [...new Set(propertyRegistry.list("server").flatMap((p) => p.rules))].filter((id) => id !== "FILES-UPLOAD-007") : [...new Set(mutants.flatMap((m) => m.breaks))];
     const cli = join(repoRoot, "packages/server/src/cli.ts");
     const reference = await commandServerProvider({
       command: `"${process.execPath}" --conditions=@kabar/source --import tsx "${cli}" --port 0 --quiet --upload-ttl-seconds 3 --data "${dataDir}"`,

@@ -26,6 +26,13 @@ export interface AdapterProcessOptions {
 
 /** Default per-request timeout. */
 export const DEFAULT_ADAPTER_TIMEOUT_MS = 10_000;
+/** Time allowed for a generated document's send or digest-only fetch (CLIENT-FILES-001 moves 256 MiB; docs/spec/conformance.md). */
+export const LARGE_DOCUMENT_TIMEOUT_MS = 120_000;
+
+function isLargeDocumentOp(op: NonNullable<AdapterRequest["op"]>): boolean {
+  return (op.$case === "sendDocument" && op.value.generatedSize > 0n) || (op.$case === "fetchDocument" && op.value.digestOnly);
+}
+
 /** Default time for the first answer: runtimes such as the JVM start slowly. */
 export const DEFAULT_ADAPTER_STARTUP_TIMEOUT_MS = 30_000;
 
@@ -115,7 +122,7 @@ export class AdapterProcess {
     const frame = encodeLengthPrefixed(encodeMessage(AdapterRequest, message));
     this.transcript?.add("request", messageToJson(message), frame);
     const perRequest = this.#options.timeoutMs ?? DEFAULT_ADAPTER_TIMEOUT_MS;
-    const timeoutMs = id === 1n ? Math.max(perRequest, this.#options.startupTimeoutMs ?? DEFAULT_ADAPTER_STARTUP_TIMEOUT_MS) : perRequest;
+    const timeoutMs = id === 1n ? Math.max(perRequest, this.#options.startupTimeoutMs ?? DEFAULT_ADAPTER_STARTUP_TIMEOUT_MS) : isLargeDocumentOp(op) ? Math.max(perRequest, LARGE_DOCUMENT_TIMEOUT_MS) : perRequest;
     return new Promise<AdapterResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#fail(new ConformanceError("ADAPTER_TIMEOUT", `timeout: the adapter did not answer ${op.$case} (request ${id}) within ${timeoutMs} ms`));

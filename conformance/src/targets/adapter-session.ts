@@ -48,6 +48,11 @@ export class AdapterSession {
     return client;
   }
 
+  /** The process id of the running adapter, if one runs (for properties that measure its memory). */
+  get pid(): number | undefined {
+    return this.#process?.failure === undefined ? this.#process?.pid : undefined;
+  }
+
   /** Stops the adapter. */
   async close(): Promise<void> {
     await this.#process?.close();

@@ -41,6 +41,7 @@ export async function clientAdapterProvider(options: ClientAdapterOptions): Prom
     profiles: options.profiles ?? identity.profiles,
     acquire: async (transcript: Transcript) => ({
       adapter: await session.client(transcript), identity, healthyAdapter: () => session.client(transcript), command: options.command, serverUrl,
+      pid: () => session.pid,
     }),
     close: async () => {
       await session.close();

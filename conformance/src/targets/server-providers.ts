@@ -127,6 +127,7 @@ export async function commandServerProvider(options: { command: string; profiles
       return start();
     },
     logs: () => [...logLines],
+    pid: () => (alive ? child?.pid : undefined),
   };
   return {
     mode: "server",

@@ -80,6 +80,11 @@ export interface ServerTarget {
    * properties about logs then report a harness error instead of a verdict.
    */
   logs?(): readonly string[];
+  /**
+   * The process id of the server the kit started (--cmd), for properties
+   * that measure its memory (FILES-UPLOAD-007); absent otherwise.
+   */
+  pid?(): number | undefined;
 }
 
 /** A client implementation driven through its adapter. */
@@ -98,6 +103,8 @@ export interface ClientTarget {
   readonly identity: ImplementationIdentity;
   /** The URL of the server the kit provides (started on first use); pass it, or a proxy in front of it, in Reset. */
   serverUrl(): Promise<string>;
+  /** The adapter's process id, when the kit started it, for properties that measure its memory (CLIENT-FILES-001). */
+  pid?(): number | undefined;
 }
 
 /** The target type of each mode. */

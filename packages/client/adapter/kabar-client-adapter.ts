@@ -4,7 +4,7 @@
 // kit names in Reset (or --server). Handles: accounts, conversations and
 // messages are the lower-case hex of their protocol ids (CONF-HANDLE-002),
 // devices are `<account prefix>.<device id>`. The I/O loop is in main.ts.
-import { createHash } from "node:crypto";
+import { createCipheriv, createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { CRYPTO_CASE_HANDLERS, runCryptoCase, type CaseFields, type CryptoProvider } from "@kabar/crypto";
 import {
@@ -247,10 +247,12 @@ export class KabarClientAdapter {
         const device = this.device(op.value.device);
         const conversation = await this.conversation(device, op.value.conversation);
         const content = op.value.content;
-        const message = await device.client.sendDocument(conversation, Readable.from([Buffer.from(content)]), {
+        // CLIENT-FILES-001: a generated document is produced as a stream and hashed on the way.
+        const generated = op.value.generatedSize > 0n ? generatedDocument(Number(op.value.generatedSize), op.value.generatedSeed) : undefined;
+        const message = await device.client.sendDocument(conversation, generated?.stream ?? Readable.from([Buffer.from(content)]), {
           fileName: op.value.fileName || "document.bin", mediaType: op.value.mediaType || "application/octet-stream",
         });
-        const digest = sha256(content);
+        const digest = generated?.digest() ?? sha256(content);
         device.documents.set(message, digest);
         return { $case: "sendDocument", value: { message, sha256: digest } };
       }
@@ -258,6 +260,14 @@ export class KabarClientAdapter {
         const device = this.device(op.value.device);
         const conversation = await this.conversation(device, op.value.conversation);
         const message = await this.message(device, conversation, op.value.message);
+        if (op.value.digestOnly) {
+          // CLIENT-FILES-001: stream, decrypt and hash without holding the document.
+          const hash = createHash("sha256");
+          for await (const chunk of await device.client.openDocument(conversation, message)) hash.update(chunk as Uint8Array);
+          const digest = new Uint8Array(hash.digest());
+          device.documents.set(message, digest);
+          return { $case: "fetchDocument", value: { content: new Uint8Array(0), sha256: digest } };
+        }
         const content = await this.download(device, conversation, message);
         return { $case: "fetchDocument", value: { content, sha256: sha256(content) } };
       }
@@ -413,4 +423,32 @@ export class KabarClientAdapter {
       documentSha256,
     };
   }
+}
+
+/**
+ * The generated document of AdapterSendDocumentRequest.generated_size (docs/spec/conformance.md):
+ * the AES-128-CTR keystream under SHA-256("kabar-generated-" + seed)[0..16], counter from 0,
+ * as a stream of 1 MiB chunks, with its SHA-256 once the stream has ended.
+ */
+function generatedDocument(size: number, seed: number): { stream: Readable; digest(): Uint8Array } {
+  const key = createHash("sha256").update(`kabar-generated-${seed}`).digest().subarray(0, 16);
+  const cipher = createCipheriv("aes-128-ctr", key, Buffer.alloc(16));
+  const hash = createHash("sha256");
+  let left = size;
+  const chunk = 1024 * 1024;
+  const stream = new Readable({
+    read() {
+      if (left === 0) {
+        this.push(null);
+        return;
+      }
+      const n = Math.min(chunk, left);
+      left -= n;
+      const bytes = cipher.update(Buffer.alloc(n));
+      hash.update(bytes);
+      this.push(bytes);
+    },
+  });
+  let digest: Uint8Array | undefined;
+  return { stream, digest: () => (digest ??= new Uint8Array(hash.digest())) };
 }

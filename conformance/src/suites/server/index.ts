@@ -22,3 +22,4 @@ import "./resource-wire-properties.js";
 import "../../mutants/server/index.js";
 import "./race-properties.js";
 import "./conf-server-properties.js";
+import "./memory-properties.js";

@@ -1333,6 +1333,20 @@ function z$kabar$conformance$v1$AdapterSendDocumentRequest(m: T$kabar$conformanc
       n += 1 + rt.sz32(l) + l;
     }
   }
+  {
+    const a = m["generatedSize"];
+    if (a !== 0n) {
+      if (typeof a !== "bigint" || a < 0n || a > rt.U64_MAX) return -1;
+      n += 1 + rt.sz64(a);
+    }
+  }
+  {
+    const a = m["generatedSeed"];
+    if (a !== 0) {
+      if (a >>> 0 !== a) return -1;
+      n += 1 + rt.sz32(a);
+    }
+  }
   return n;
 }
 
@@ -1379,6 +1393,20 @@ function w$kabar$conformance$v1$AdapterSendDocumentRequest(m: T$kabar$conformanc
       const l = S[wi++]!;
       p = rt.wv32(b, p, l);
       p = rt.wstr(b, p, a, l);
+    }
+  }
+  {
+    const a = m["generatedSize"];
+    if (a !== 0n) {
+      b[p++] = 48;
+      p = rt.wv64(b, p, a);
+    }
+  }
+  {
+    const a = m["generatedSeed"];
+    if (a !== 0) {
+      b[p++] = 56;
+      p = rt.wv32(b, p, a);
     }
   }
   return p;
@@ -1455,6 +1483,13 @@ function z$kabar$conformance$v1$AdapterFetchDocumentRequest(m: T$kabar$conforman
       n += 1 + rt.sz32(l) + l;
     }
   }
+  {
+    const a = m["digestOnly"];
+    if (a !== false) {
+      if (a !== true) return -1;
+      n += 2;
+    }
+  }
   return n;
 }
 
@@ -1484,6 +1519,13 @@ function w$kabar$conformance$v1$AdapterFetchDocumentRequest(m: T$kabar$conforman
       const l = S[wi++]!;
       p = rt.wv32(b, p, l);
       p = rt.wstr(b, p, a, l);
+    }
+  }
+  {
+    const a = m["digestOnly"];
+    if (a !== false) {
+      b[p++] = 32;
+      b[p++] = 1;
     }
   }
   return p;

@@ -148,6 +148,8 @@ export const MESSAGE_SHAPES: Readonly<Record<string, Readonly<Record<number, Fie
     3: { n: "content", k: "bytes", w: 2 },
     4: { n: "file_name", k: "string", w: 2 },
     5: { n: "media_type", k: "string", w: 2 },
+    6: { n: "generated_size", k: "uint64", w: 0 },
+    7: { n: "generated_seed", k: "uint32", w: 0 },
   },
   "kabar.conformance.v1.AdapterSendDocumentResponse": {
     1: { n: "message", k: "string", w: 2 },
@@ -157,6 +159,7 @@ export const MESSAGE_SHAPES: Readonly<Record<string, Readonly<Record<number, Fie
     1: { n: "device", k: "string", w: 2 },
     2: { n: "conversation", k: "string", w: 2 },
     3: { n: "message", k: "string", w: 2 },
+    4: { n: "digest_only", k: "bool", w: 0 },
   },
   "kabar.conformance.v1.AdapterFetchDocumentResponse": {
     1: { n: "content", k: "bytes", w: 2 },

@@ -1230,6 +1230,8 @@ function d$kabar$conformance$v1$AdapterSendDocumentRequest(buf: Uint8Array, pos:
   let p_content: T$kabar$conformance$v1$AdapterSendDocumentRequest["content"] = EMPTY_BYTES;
   let p_fileName: T$kabar$conformance$v1$AdapterSendDocumentRequest["fileName"] = "";
   let p_mediaType: T$kabar$conformance$v1$AdapterSendDocumentRequest["mediaType"] = "";
+  let p_generatedSize: T$kabar$conformance$v1$AdapterSendDocumentRequest["generatedSize"] = 0n;
+  let p_generatedSeed: T$kabar$conformance$v1$AdapterSendDocumentRequest["generatedSeed"] = 0;
   while (pos < end) {
     let tag = buf[pos++]!;
     if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
@@ -1284,11 +1286,28 @@ function d$kabar$conformance$v1$AdapterSendDocumentRequest(buf: Uint8Array, pos:
         p_mediaType = v;
         break;
       }
+      case 48: {
+        if ((seen0 & 0x20) !== 0) rt.duplicate("generated_size");
+        seen0 |= 0x20;
+        let b = pos < end ? buf[pos] : 0x80;
+        let v: bigint;
+        if (b < 0x80) { pos++; v = SMALL[b]!; } else { v = rt.vU64(buf, pos, end); pos = R.pos; }
+        p_generatedSize = v;
+        break;
+      }
+      case 56: {
+        if ((seen0 & 0x40) !== 0) rt.duplicate("generated_seed");
+        seen0 |= 0x40;
+        let v = pos < end ? buf[pos] : 0x80;
+        if (v < 0x80) pos++; else { v = rt.v32(buf, pos, end); pos = R.pos; }
+        p_generatedSeed = v;
+        break;
+      }
       default:
         pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterSendDocumentRequest);
     }
   }
-  return { device: p_device, conversation: p_conversation, content: p_content, fileName: p_fileName, mediaType: p_mediaType };
+  return { device: p_device, conversation: p_conversation, content: p_content, fileName: p_fileName, mediaType: p_mediaType, generatedSize: p_generatedSize, generatedSeed: p_generatedSeed };
 }
 
 const S$kabar$conformance$v1$AdapterSendDocumentResponse = MESSAGE_SHAPES["kabar.conformance.v1.AdapterSendDocumentResponse"]!;
@@ -1337,6 +1356,7 @@ function d$kabar$conformance$v1$AdapterFetchDocumentRequest(buf: Uint8Array, pos
   let p_device: T$kabar$conformance$v1$AdapterFetchDocumentRequest["device"] = "";
   let p_conversation: T$kabar$conformance$v1$AdapterFetchDocumentRequest["conversation"] = "";
   let p_message: T$kabar$conformance$v1$AdapterFetchDocumentRequest["message"] = "";
+  let p_digestOnly: T$kabar$conformance$v1$AdapterFetchDocumentRequest["digestOnly"] = false;
   while (pos < end) {
     let tag = buf[pos++]!;
     if (tag > 0x7f) { tag = rt.tagSlow(buf, pos, end, tag); pos = R.pos; }
@@ -1371,11 +1391,20 @@ function d$kabar$conformance$v1$AdapterFetchDocumentRequest(buf: Uint8Array, pos
         p_message = v;
         break;
       }
+      case 32: {
+        if ((seen0 & 0x8) !== 0) rt.duplicate("digest_only");
+        seen0 |= 0x8;
+        let b = pos < end ? buf[pos] : 0x80;
+        let v: boolean;
+        if (b < 0x80) { pos++; v = b !== 0; } else { v = rt.vBool(buf, pos, end); pos = R.pos; }
+        p_digestOnly = v;
+        break;
+      }
       default:
         pos = rt.other(buf, pos, end, tag, S$kabar$conformance$v1$AdapterFetchDocumentRequest);
     }
   }
-  return { device: p_device, conversation: p_conversation, message: p_message };
+  return { device: p_device, conversation: p_conversation, message: p_message, digestOnly: p_digestOnly };
 }
 
 const S$kabar$conformance$v1$AdapterFetchDocumentResponse = MESSAGE_SHAPES["kabar.conformance.v1.AdapterFetchDocumentResponse"]!;

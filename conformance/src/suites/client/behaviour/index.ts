@@ -12,3 +12,4 @@ import "./should-properties.js";
 import "./history-properties.js";
 import "./payment-properties.js";
 import "./foreign-share-properties.js";
+import "./memory-properties.js";

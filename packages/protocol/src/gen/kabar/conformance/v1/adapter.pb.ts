@@ -462,6 +462,17 @@ export interface AdapterSendDocumentRequest {
   fileName: string;
   /** The media type, for example "application/pdf". */
   mediaType: string;
+  /**
+   * Optional (CLIENT-FILES-001): when non-zero, ignore `content` and send a
+   * generated document of this many bytes instead, produced as a stream and
+   * never held whole: the AES-128-CTR keystream (encrypting zero bytes) under
+   * the key SHA-256("kabar-generated-" || decimal generated_seed)[0..16] with
+   * a 16-byte big-endian counter starting at 0. An adapter that cannot
+   * answers UNSUPPORTED.
+   */
+  generatedSize: bigint;
+  /** The seed of the generated document (see generated_size). */
+  generatedSeed: number;
 }
 
 /** AdapterSendDocumentResponse names the document message. */
@@ -480,6 +491,12 @@ export interface AdapterFetchDocumentRequest {
   conversation: string;
   /** Handle of the message carrying the document. */
   message: string;
+  /**
+   * Optional (CLIENT-FILES-001): when true, download and decrypt as a
+   * stream and return only `sha256`, leaving `content` empty (documents
+   * larger than a frame). An adapter that cannot answers UNSUPPORTED.
+   */
+  digestOnly: boolean;
 }
 
 /** AdapterFetchDocumentResponse is the decrypted document. */
@@ -2963,7 +2980,15 @@ export const AdapterMarkReadRequest: MessageFns<AdapterMarkReadRequest> = {
 };
 
 function createBaseAdapterSendDocumentRequest(): AdapterSendDocumentRequest {
-  return { device: "", conversation: "", content: EMPTY_BYTES, fileName: "", mediaType: "" };
+  return {
+    device: "",
+    conversation: "",
+    content: EMPTY_BYTES,
+    fileName: "",
+    mediaType: "",
+    generatedSize: 0n,
+    generatedSeed: 0,
+  };
 }
 
 export const AdapterSendDocumentRequest: MessageFns<AdapterSendDocumentRequest> = {
@@ -2982,6 +3007,15 @@ export const AdapterSendDocumentRequest: MessageFns<AdapterSendDocumentRequest> 
     }
     if (message.mediaType !== "") {
       writer.uint32(42).string(message.mediaType);
+    }
+    if (message.generatedSize !== 0n) {
+      if (BigInt.asUintN(64, message.generatedSize) !== message.generatedSize) {
+        throw new globalThis.Error("value provided for field message.generatedSize of type uint64 too large");
+      }
+      writer.uint32(48).uint64(message.generatedSize);
+    }
+    if (message.generatedSeed !== 0) {
+      writer.uint32(56).uint32(message.generatedSeed);
     }
     return writer;
   },
@@ -3039,6 +3073,22 @@ export const AdapterSendDocumentRequest: MessageFns<AdapterSendDocumentRequest> 
             message.mediaType = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.generatedSize = reader.uint64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.generatedSeed = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3061,6 +3111,10 @@ export const AdapterSendDocumentRequest: MessageFns<AdapterSendDocumentRequest> 
     message.content = object.content ?? EMPTY_BYTES;
     message.fileName = object.fileName ?? "";
     message.mediaType = object.mediaType ?? "";
+    message.generatedSize = (object.generatedSize !== undefined && object.generatedSize !== null)
+      ? BigInt(object.generatedSize)
+      : 0n;
+    message.generatedSeed = object.generatedSeed ?? 0;
     return message;
   },
 };
@@ -3133,7 +3187,7 @@ export const AdapterSendDocumentResponse: MessageFns<AdapterSendDocumentResponse
 };
 
 function createBaseAdapterFetchDocumentRequest(): AdapterFetchDocumentRequest {
-  return { device: "", conversation: "", message: "" };
+  return { device: "", conversation: "", message: "", digestOnly: false };
 }
 
 export const AdapterFetchDocumentRequest: MessageFns<AdapterFetchDocumentRequest> = {
@@ -3146,6 +3200,9 @@ export const AdapterFetchDocumentRequest: MessageFns<AdapterFetchDocumentRequest
     }
     if (message.message !== "") {
       writer.uint32(26).string(message.message);
+    }
+    if (message.digestOnly !== false) {
+      writer.uint32(32).bool(message.digestOnly);
     }
     return writer;
   },
@@ -3187,6 +3244,14 @@ export const AdapterFetchDocumentRequest: MessageFns<AdapterFetchDocumentRequest
             message.message = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.digestOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3207,6 +3272,7 @@ export const AdapterFetchDocumentRequest: MessageFns<AdapterFetchDocumentRequest
     message.device = object.device ?? "";
     message.conversation = object.conversation ?? "";
     message.message = object.message ?? "";
+    message.digestOnly = object.digestOnly ?? false;
     return message;
   },
 };
