@@ -15,7 +15,7 @@
 // `npm start` runs `npm run build` first; this script uses the built kit
 // (conformance/bin -> dist) and the built server (packages/server/bin).
 // Environment: KABAR_SEED=<n> replays a whole run; KABAR_RUNS=<n> overrides
-// the runs per property; KABAR_SUITES=server,codec,crypto,client selects suites.
+// the runs per property; KABAR_SUITES=server,memory,codec,crypto,client selects suites.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,8 +37,19 @@ const dataDir = mkdtempSync(join(tmpdir(), "kabar-start-"));
 const suites = [
   {
     name: "server",
-    what: "reference server (SQLite, started and killed by the kit)",
-    args: ["server", "--cmd", `${quote(node)} ${quote(serverBin)} --port 0 --quiet --data ${quote(dataDir)}`, "--profile", "core,groups,files,payments"],
+    what: "reference server (SQLite, started and killed by the kit; uploads expire after 3 s so FILES-UPLOAD-006 can wait it out)",
+    args: [
+      "server", "--cmd", `${quote(node)} ${quote(serverBin)} --port 0 --quiet --upload-ttl-seconds 3 --data ${quote(join(dataDir, "server"))}`,
+      "--profile", "core,groups,files,payments", "--rule", "!FILES-UPLOAD-007",
+    ],
+  },
+  {
+    name: "memory",
+    what: "reference server with its default upload expiry: memory while it stores and serves a 256 MiB file (FILES-UPLOAD-007)",
+    args: [
+      "server", "--cmd", `${quote(node)} ${quote(serverBin)} --port 0 --quiet --data ${quote(join(dataDir, "memory"))}`,
+      "--profile", "core,files", "--rule", "FILES-UPLOAD-007",
+    ],
   },
   {
     name: "codec",

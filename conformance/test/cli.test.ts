@@ -91,3 +91,16 @@ describe("kabar-conformance", () => {
     expect(broken.err).toMatch(/adapter crashed: exit code 7/);
   });
 });
+
+describe("rule globs", () => {
+  it("select with * and ?, and exclude with a leading !", async () => {
+    const { matchesAnyGlob } = await import("../src/rules/rule-glob.js");
+    expect(matchesAnyGlob("FILES-UPLOAD-007", [])).toBe(true);
+    expect(matchesAnyGlob("FILES-UPLOAD-007", ["FILES-*"])).toBe(true);
+    expect(matchesAnyGlob("FILES-UPLOAD-007", ["SYNC-*"])).toBe(false);
+    expect(matchesAnyGlob("FILES-UPLOAD-007", ["!FILES-UPLOAD-007"])).toBe(false);
+    expect(matchesAnyGlob("FILES-UPLOAD-006", ["!FILES-UPLOAD-007"])).toBe(true);
+    expect(matchesAnyGlob("FILES-UPLOAD-006", ["FILES-*", "!FILES-UPLOAD-00?"])).toBe(false);
+    expect(matchesAnyGlob("FILES-BLOB-001", ["FILES-*", "!FILES-UPLOAD-*"])).toBe(true);
+  });
+});

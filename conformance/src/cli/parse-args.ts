@@ -64,7 +64,7 @@ options:
                             adapters: default what Describe declares; --url/--cmd: default core
   --runs N                  runs per property (default: each property's own, 100)
   --seed N                  run seed (default: random, printed)
-  --rule GLOB               only rules matching GLOB (repeatable; * and ? wildcards)
+  --rule GLOB               only rules matching GLOB (repeatable; * and ? wildcards; !GLOB excludes)
   --strict                  count NON-STRICT (broken SHOULD) as failure
   --expected-failures FILE  rules known to fail: "RULE-ID  # issue link" per line
   --out DIR                 write report.json, junit.xml, report.html, expected-failures.updated.txt

@@ -12,7 +12,14 @@ export function isWildcard(glob: string): boolean {
   return /[*?]/.test(glob);
 }
 
-/** True when `id` matches any of `globs`; an empty list matches everything. */
+/**
+ * True when `id` matches any of `globs` and none of the excluding globs
+ * (those starting with `!`); a list with no including glob includes
+ * everything, so `["!FILES-*"]` is every rule but the FILES ones.
+ */
 export function matchesAnyGlob(id: string, globs: readonly string[]): boolean {
-  return globs.length === 0 || globs.some((glob) => compileRuleGlob(glob).test(id));
+  const include = globs.filter((glob) => !glob.startsWith("!"));
+  const exclude = globs.filter((glob) => glob.startsWith("!")).map((glob) => glob.slice(1));
+  if (exclude.some((glob) => compileRuleGlob(glob).test(id))) return false;
+  return include.length === 0 || include.some((glob) => compileRuleGlob(glob).test(id));
 }

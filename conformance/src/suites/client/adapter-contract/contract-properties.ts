@@ -24,7 +24,8 @@ const seed = fc.nat({ max: 1_000 });
 
 async function setup(target: ClientTarget): Promise<{ model: ContractModel; real: ContractReal }> {
   const adapter = await target.healthyAdapter();
-  await adapter.call("reset", { seed: 0n });
+  // Name the server every time: an earlier property may have left the adapter on a proxy it has since closed.
+  await adapter.call("reset", { serverUrl: await target.serverUrl(), seed: 0n });
   return { model: emptyContractModel(), real: { adapter } };
 }
 
@@ -80,7 +81,7 @@ defineProperty({
   run: ({ target }) =>
     fc.asyncProperty(fc.array(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 4 }), async (texts) => {
       const adapter = await target.healthyAdapter();
-      await adapter.call("reset", { seed: 1n });
+      await adapter.call("reset", { serverUrl: await target.serverUrl(), seed: 1n });
       const alice = await adapter.call("createAccount", { label: "alice" });
       const bob = await adapter.call("createAccount", { label: "bob" });
       const { conversation } = await adapter.call("createConversation", { device: alice.device, kind: 1, members: [bob.account] });
@@ -140,7 +141,7 @@ defineProperty({
     fc.asyncProperty(fc.nat({ max: 1_000_000 }), fc.array(fc.string({ minLength: 1, maxLength: 8 }), { maxLength: 3 }), async (resetSeed, texts) => {
       const adapter = await target.healthyAdapter();
       const script = async (): Promise<string> => {
-        await adapter.call("reset", { seed: BigInt(resetSeed) });
+        await adapter.call("reset", { serverUrl: await target.serverUrl(), seed: BigInt(resetSeed) });
         const a = await adapter.call("createAccount", { label: "alice" });
         const b = await adapter.call("createAccount", { label: "bob" });
         const { conversation } = await adapter.call("createConversation", { device: a.device, kind: 1, members: [b.account] });
