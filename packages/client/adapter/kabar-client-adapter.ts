@@ -6,13 +6,13 @@
 // devices are `<account prefix>.<device id>`. The I/O loop is in main.ts.
 import { createCipheriv, createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { CRYPTO_CASE_HANDLERS, runCryptoCase, type CaseFields, type CryptoProvider } from "@kabar/crypto";
+import { CRYPTO_CASE_HANDLERS, deterministicRandom, NodeCryptoProvider, runCryptoCase, type CaseFields, type CryptoProvider } from "@kabar/crypto";
 import {
   AdapterConversationKind, AdapterErrorKind, AdapterEventKind, AdapterKind, AdapterProfile, AdapterVisibleState, ErrorCode, Invoice, LinkingPayload, PaymentReceipt,
   decodeMessage, encodeMessage, isKabarError, type AdapterRequest, type AdapterResponse, type AdapterVisibleConversation, type AdapterVisibleEvent,
   type AdapterVisibleMessage,
 } from "@kabar/protocol";
-import { examplePayReceiptKey, KabarClient, MemoryClientStore, type KabarClientOptions, type MessageRecord, type SocketFactory, type SyncEngine } from "../src/index.js";
+import { examplePayReceiptKey, KabarClient, MemoryClientStore, type KabarClientOptions, type MessageRecord, type Random, type SocketFactory, type SyncEngine } from "../src/index.js";
 import { installMutant, randomFor, replayedMessages, socketFactoryFor, type ClientAdapterMutant } from "./adapter-mutants.js";
 
 type Op = NonNullable<AdapterRequest["op"]>;
@@ -76,11 +76,33 @@ export class KabarClientAdapter {
   private accounts = new Map<string, string[]>();
   private readonly provider: CryptoProvider;
   private readonly socketFactory: SocketFactory | undefined;
+  /** The seed of the last Reset (CONF-ADAPTER-009), and how many clients were made since. */
+  private seed: bigint | undefined;
+  private clientsMade = 0;
 
   constructor(private readonly options: ClientAdapterOptions = {}) {
     this.serverUrl = options.serverUrl ?? "";
     this.provider = installMutant(options.mutant);
     this.socketFactory = socketFactoryFor(options.mutant);
+  }
+
+  /**
+   * CONF-ADAPTER-009: after a Reset with a non-zero seed, every key and id a new client makes
+   * comes from the seed and the client's ordinal since the Reset, so the
+   * same operations after the same Reset give the same handles. Mutant runs
+   * keep their (patched) provider and the system's randomness.
+   */
+  private seededRandomness(): { provider: CryptoProvider; random: Random } | undefined {
+    if (this.seed === undefined || this.seed === 0n || this.options.mutant !== undefined) return undefined;
+    const ordinal = this.clientsMade++;
+    const stream = (label: string) =>
+      deterministicRandom(new Uint8Array(createHash("sha256").update(`kabar-adapter ${label} ${this.seed} ${ordinal}`).digest()));
+    const bytes = stream("ids");
+    const floats = stream("jitter");
+    return {
+      provider: new NodeCryptoProvider({ random: stream("keys") }),
+      random: { bytes: (length) => bytes(length), float: () => Buffer.from(floats(6)).readUIntBE(0, 6) / 2 ** 48 },
+    };
   }
 
   /** Performs one request; never throws. */
@@ -104,8 +126,10 @@ export class KabarClientAdapter {
 
   private clientOptions(): KabarClientOptions {
     if (this.serverUrl === "") throw new Refusal(AdapterErrorKind.INVALID_REQUEST, "no server URL: Reset named none and the adapter got no --server");
+    const seeded = this.seededRandomness();
     return {
-      url: this.serverUrl, store: new MemoryClientStore(), provider: this.provider, backoff: { baseMs: 5, maxMs: 100 },
+      url: this.serverUrl, store: new MemoryClientStore(), provider: seeded?.provider ?? this.provider, backoff: { baseMs: 5, maxMs: 100 },
+      ...(seeded !== undefined ? { random: seeded.random } : {}),
       requestTimeoutMs: this.options.requestTimeoutMs ?? 7_000, preKeyBatch: 5,
       // The kit's server offers only the test provider example-pay (docs/spec/payments.md).
       paymentProviderKeys: { "example-pay": examplePayReceiptKey(this.provider) },
@@ -174,6 +198,8 @@ export class KabarClientAdapter {
         };
       case "reset":
         await this.closeAll();
+        this.seed = op.value.seed;
+        this.clientsMade = 0;
         if (op.value.serverUrl !== "") this.serverUrl = op.value.serverUrl;
         else if (this.options.serverUrl !== undefined) this.serverUrl = this.options.serverUrl;
         return { $case: "reset", value: {} };

@@ -335,7 +335,9 @@ export interface AdapterResetRequest {
   /**
    * Seed for every random choice the adapter makes that the protocol lets it
    * make (ids, keys where the implementation allows injection), so a
-   * failing case replays.
+   * failing case replays (CONF-ADAPTER-009). 0 asks for fresh randomness:
+   * the kit sends 0 whenever the next case reuses a server that outlives
+   * the reset, where seeded identities would already be registered.
    */
   seed: bigint;
 }
