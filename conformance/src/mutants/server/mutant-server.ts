@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientRequest } from "@kabar/protocol";
-import type { HandleResult, Logger, ServerLimits, ServerStore, Session } from "@kabar/server";
+import type { Clock, HandleResult, Logger, ServerCore, ServerLimits, ServerStore, Session } from "@kabar/server";
 import { ConformanceError } from "../../errors.js";
 import { startFaultProxy, type FaultPolicy, type FaultProxy } from "../../proxy/fault-proxy.js";
 import type { ServerTarget } from "../../targets/target-types.js";
@@ -41,13 +41,17 @@ export type StoreWrapper = (store: ServerStore, hooks: MutantHooks) => StoreOver
 /** The request layer's entry point: one request on one connection's session. */
 export type HandleFn = (session: Session, request: ClientRequest) => Promise<HandleResult>;
 
-/** Replaces the request layer's handler of one server instance (a new one after each restart); `logger` is the server's. */
-export type HandleWrapper = (handle: HandleFn, context: { readonly logger: Logger }) => HandleFn;
+/** Replaces the request layer's handler of one server instance (a new one after each restart); `logger`, `store` and `core` are that instance's. */
+export type HandleWrapper = (handle: HandleFn, context: { readonly logger: Logger; readonly store: ServerStore; readonly core: ServerCore }) => HandleFn;
 
 /** What else a mutant changes besides (or instead of) the store. */
 export interface MutantServerOptions {
   /** Limits passed to startServer. */
   readonly limits?: Partial<ServerLimits>;
+  /** A clock instead of the system clock (kept across restarts). */
+  readonly clock?: Clock;
+  /** How often expired uploads are collected, in ms. */
+  readonly gcIntervalMs?: number;
   /** Log one line per request (the server's debug level). */
   readonly logRequests?: boolean;
   /** Wraps the request layer. */
@@ -93,13 +97,15 @@ export async function startMutantServer(name: string, wrapper: StoreWrapper = ()
     const running = await server.startServer({
       port: 0, dataDir, store: wrapped, logger,
       ...(options.limits !== undefined ? { limits: options.limits } : {}),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      ...(options.gcIntervalMs !== undefined ? { gcIntervalMs: options.gcIntervalMs } : {}),
       ...(options.logRequests === true ? { logRequests: true } : {}),
     });
     if (options.handle !== undefined) {
       const core = running.core;
       const original: HandleFn = core.handle.bind(core);
       // An own property shadows the class method the connections call.
-      (core as { handle: HandleFn }).handle = options.handle(original, { logger });
+      (core as { handle: HandleFn }).handle = options.handle(original, { logger, store: running.store, core });
     }
     if (options.middleman !== undefined) proxy = await startFaultProxy(running.url, options.middleman);
     return running;

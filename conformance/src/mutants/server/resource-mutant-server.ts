@@ -1,15 +1,10 @@
 // In-process server mutants whose broken behaviour sits before the store:
-// the reference server (@kabar/server) started on its own store, with its
-// request layer (RunningServer.core.handle) wrapped, and optionally a clock
-// or limits of the kit's choosing. Like mutant-server.ts, @kabar/server is
-// loaded only when a mutant is created.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// the reference server started by startMutantServer with its request layer
+// (RunningServer.core.handle) wrapped, and optionally a clock or limits of
+// the kit's choosing; plus helpers to read requests and results.
 import type { ClientRequest } from "@kabar/protocol";
 import type { Clock, HandleResult, ServerCore, ServerLimits, ServerStore, Session } from "@kabar/server";
-import { ConformanceError } from "../../errors.js";
-import type { InProcessServerTarget } from "./mutant-server.js";
+import { startMutantServer, type InProcessServerTarget } from "./mutant-server.js";
 
 /** The original request handler of the running core. */
 export type Handle = (session: Session, request: ClientRequest) => Promise<HandleResult>;
@@ -35,46 +30,15 @@ export interface CoreMutantOptions {
   readonly gcIntervalMs?: number;
 }
 
-/** Starts the reference server with its request handler wrapped, in a fresh temporary data folder. */
-export async function startCoreMutantServer(name: string, options: CoreMutantOptions): Promise<InProcessServerTarget> {
-  let server: typeof import("@kabar/server");
-  try {
-    server = await import("@kabar/server");
-  } catch (error) {
-    throw new ConformanceError("HARNESS", `server mutants need @kabar/server: ${(error as Error).message}`);
-  }
-  const dataDir = mkdtempSync(join(tmpdir(), `kabar-mutant-${name.replace(/[^a-z0-9-]/gi, "_")}-`));
-  const start = async () => {
-    const running = await server.startServer({
-      port: 0, dataDir, logger: false,
-      ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      ...(options.limits !== undefined ? { limits: options.limits } : {}),
-      ...(options.gcIntervalMs !== undefined ? { gcIntervalMs: options.gcIntervalMs } : {}),
-    });
-    if (options.wrap !== undefined) {
-      const core = running.core;
-      const original: Handle = core.handle.bind(core);
-      const replaced = options.wrap({ handle: original, store: running.store, core });
-      // The transport calls core.handle at each request, so an own property replaces it.
-      Object.defineProperty(core, "handle", { value: replaced, configurable: true, writable: true });
-    }
-    return running;
-  };
-  let running = await start();
-  return {
-    get url() {
-      return running.url;
-    },
-    async restart() {
-      await running.close();
-      running = await start();
-      return running.url;
-    },
-    async close() {
-      await running.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+/** Starts the reference server with its request handler wrapped, in a fresh temporary data folder (through startMutantServer). */
+export function startCoreMutantServer(name: string, options: CoreMutantOptions): Promise<InProcessServerTarget> {
+  const { wrap } = options;
+  return startMutantServer(name, undefined, {
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    ...(options.gcIntervalMs !== undefined ? { gcIntervalMs: options.gcIntervalMs } : {}),
+    ...(wrap !== undefined ? { handle: (handle, { store, core }) => wrap({ handle, store, core }) } : {}),
+  });
 }
 
 type RequestBody = NonNullable<ClientRequest["body"]>;

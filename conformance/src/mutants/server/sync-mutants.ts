@@ -4,16 +4,13 @@
 // the store), on a server started here so it can also offer the log
 // fixtures of src/suites/server/sync-log-fixtures.ts (a log near 2^63-1,
 // a trimmed log). Mutant ids start with `server.sync-`.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { ConversationKind, ErrorCode, KabarError, MAX_SEQUENCE, isKabarError, type ClientRequest } from "@kabar/protocol";
 import type { ServerCore, ServerStore } from "@kabar/server";
 import { ConformanceError } from "../../errors.js";
 import { defineMutant } from "../../registry/mutant-registry.js";
 import type { FixtureServerTarget, LogFixtures } from "../../suites/server/sync-log-fixtures.js";
-import type { InProcessServerTarget, StoreOverrides } from "./mutant-server.js";
+import { startMutantServer, type InProcessServerTarget, type StoreOverrides } from "./mutant-server.js";
 
 type Args<K extends keyof ServerStore> = ServerStore[K] extends (...args: infer A) => unknown ? A : never;
 type Out<K extends keyof ServerStore> = ServerStore[K] extends (...args: never[]) => infer R ? R : never;
@@ -49,55 +46,27 @@ function storeFixtures(store: () => ServerStore): LogFixtures {
   };
 }
 
-function wrapStore(store: ServerStore, overrides: StoreOverrides): ServerStore {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const override = (overrides as Record<PropertyKey, unknown>)[property];
-      if (override !== undefined) return override;
-      const value = Reflect.get(target, property, receiver) as unknown;
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
-
 /**
  * Starts the reference server in-process with `mutation` (none: the
- * reference itself) in a fresh temporary folder; the target offers log
- * fixtures. Exported for the fixture test of the reference.
+ * reference itself) in a fresh temporary folder, through startMutantServer;
+ * the target offers log fixtures. Exported for the fixture test of the
+ * reference.
  */
 export async function startSyncServer(name: string, mutation: SyncMutation = {}): Promise<InProcessServerTarget & FixtureServerTarget> {
-  let server: typeof import("@kabar/server");
-  try {
-    server = await import("@kabar/server");
-  } catch (error) {
-    throw new ConformanceError("HARNESS", `server mutants need @kabar/server: ${(error as Error).message}`);
-  }
-  const dataDir = mkdtempSync(join(tmpdir(), `kabar-sync-${name.replace(/[^a-z0-9-]/gi, "_")}-`));
   let raw: ServerStore | undefined;
   const fixtures = storeFixtures(() => raw!);
-  const start = async () => {
-    raw = server.openSqliteStore({ dataDir, fsync: "pipelined" });
-    const store = mutation.store === undefined ? raw : wrapStore(raw, mutation.store(raw, fixtures));
-    const running = await server.startServer({ port: 0, dataDir, store, logger: false });
-    mutation.core?.(running.core);
-    return running;
-  };
-  let running = await start();
-  return {
-    get url() {
-      return running.url;
+  const { core: patchCore } = mutation;
+  const target = await startMutantServer(
+    `sync-${name}`,
+    (store) => {
+      raw = store;
+      return mutation.store?.(store, fixtures) ?? {};
     },
-    logFixtures: fixtures,
-    async restart() {
-      await running.close();
-      running = await start();
-      return running.url;
-    },
-    async close() {
-      await running.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+    // patchCore replaces core.handle itself; hand that replacement back.
+    patchCore !== undefined ? { handle: (_handle, { core }) => (patchCore(core), core.handle.bind(core)) } : {},
+  );
+  // Object.assign keeps the target's url getter (a spread would freeze it).
+  return Object.assign(target, { logFixtures: fixtures });
 }
 
 function syncMutant(id: string, breaks: string[], description: string, mutation: SyncMutation): void {
