@@ -6,6 +6,7 @@ import type { AdapterClient } from "../../../adapter/adapter-client.js";
 import type { Transcript } from "../../../adapter/transcript.js";
 import { RuleViolation } from "../../../registry/rule-violation.js";
 import type { ClientTarget } from "../../../targets/target-types.js";
+import { honest, startAdversary, type Adversary } from "../../../adversary/adversary.js";
 
 /** One account and its devices, by adapter handle. */
 export interface Person {
@@ -97,4 +98,14 @@ export async function digests(adapter: AdapterClient, devices: readonly string[]
 /** Notes a line in the transcript. */
 export function note(transcript: Transcript, text: string): void {
   transcript.add("note", text);
+}
+
+/** Runs `body` with an honest adversary in front of the kit's server (scripts change it later) and closes it afterwards. */
+export async function withAdversary<T>(target: ClientTarget, body: (adversary: Adversary) => Promise<T>): Promise<T> {
+  const adversary = await startAdversary(await target.serverUrl(), honest);
+  try {
+    return await body(adversary);
+  } finally {
+    await adversary.close();
+  }
 }

@@ -6,24 +6,15 @@
 import fc from "fast-check";
 import { AdapterErrorKind, DeviceCertificateBody, DeviceListBody, decodeMessage, encodeMessage, ErrorCode, LinkingPayload, type Frame, type SignedDeviceList } from "@kabar/protocol";
 import { isAdapterRefusal } from "../../../adapter/adapter-client.js";
-import { pushedUpdate, startAdversary, honest, type Adversary, type AdversaryEvent } from "../../../adversary/adversary.js";
+import { pushedUpdate, type AdversaryEvent } from "../../../adversary/adversary.js";
 import { ConformanceError } from "../../../errors.js";
 import { defineProperty } from "../../../registry/property-registry.js";
 import { RuleViolation } from "../../../registry/rule-violation.js";
 import type { ClientTarget } from "../../../targets/target-types.js";
-import { aliceAndBob, freshAdapter, person, shownTexts, syncAll } from "./client-world.js";
+import { aliceAndBob, freshAdapter, person, shownTexts, syncAll, withAdversary } from "./client-world.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 const text = fc.string({ minLength: 1, maxLength: 8 });
-
-async function withAdversary<T>(target: ClientTarget, body: (adversary: Adversary) => Promise<T>): Promise<T> {
-  const adversary = await startAdversary(await target.serverUrl(), honest);
-  try {
-    return await body(adversary);
-  } finally {
-    await adversary.close();
-  }
-}
 
 /** The signed device list a to-client frame carries (GetDeviceList answer or device-list push), if any. */
 function servedList(frame: Frame): SignedDeviceList | undefined {

@@ -6,20 +6,11 @@
 import fc from "fast-check";
 import { ErrorCode, type Frame } from "@kabar/protocol";
 import { isAdapterRefusal } from "../../../adapter/adapter-client.js";
-import { pushedUpdate, startAdversary, honest, type Adversary } from "../../../adversary/adversary.js";
+import { pushedUpdate } from "../../../adversary/adversary.js";
 import { defineProperty } from "../../../registry/property-registry.js";
 import { RuleViolation } from "../../../registry/rule-violation.js";
 import type { ClientTarget } from "../../../targets/target-types.js";
-import { aliceAndBob, digests, shownMessages, shownTexts, syncAll, within } from "./client-world.js";
-
-async function withAdversary<T>(target: ClientTarget, body: (adversary: Adversary) => Promise<T>): Promise<T> {
-  const adversary = await startAdversary(await target.serverUrl(), honest);
-  try {
-    return await body(adversary);
-  } finally {
-    await adversary.close();
-  }
-}
+import { aliceAndBob, digests, shownMessages, shownTexts, syncAll, within, withAdversary } from "./client-world.js";
 
 const text = fc.string({ minLength: 1, maxLength: 8 });
 

@@ -3,22 +3,13 @@
 // is in flight, and an inbox entry that can never be decrypted.
 import fc from "fast-check";
 import type { Frame } from "@kabar/protocol";
-import { pushedUpdate, startAdversary, honest, type Adversary } from "../../../adversary/adversary.js";
+import { pushedUpdate } from "../../../adversary/adversary.js";
 import { defineProperty } from "../../../registry/property-registry.js";
 import { RuleViolation } from "../../../registry/rule-violation.js";
 import type { ClientTarget } from "../../../targets/target-types.js";
-import { freshAdapter, person, shownTexts, syncAll, within, aliceAndBob } from "./client-world.js";
+import { freshAdapter, person, shownTexts, syncAll, within, aliceAndBob, withAdversary } from "./client-world.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
-
-async function withAdversary<T>(target: ClientTarget, body: (adversary: Adversary) => Promise<T>): Promise<T> {
-  const adversary = await startAdversary(await target.serverUrl(), honest);
-  try {
-    return await body(adversary);
-  } finally {
-    await adversary.close();
-  }
-}
 
 /** Polls (no SyncNow) until `device` shows `expected`; the complaint otherwise. */
 function shows(adapter: Parameters<typeof shownTexts>[0], device: string, conversation: string, expected: readonly string[], ms: number): Promise<string | undefined> {
